@@ -1,0 +1,152 @@
+import type { NewEvent, StoredEvent } from '../events/index.js';
+
+/**
+ * What the stream's current version must be for an append to go ahead:
+ * a number (0 = the stream does not exist yet), `any`, `no_stream` or `stream_exists`.
+ */
+export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
+
+export interface AppendOptions {
+  expectedVersion?: ExpectedVersion;
+}
+
+export interface AppendResult {
+  streamId: string;
+  /** The stream's version after the append: pass it as the next `expectedVersion`. */
+  nextExpectedVersion: number;
+  /** One per appended event, in order. */
+  positions: number[];
+  /** True when every event id was already stored: nothing new was written. */
+  alreadyAppended: boolean;
+}
+
+export interface ReadStreamOptions {
+  /** First version to read (inclusive). Defaults to the first (forwards) or last (backwards). */
+  fromVersion?: number;
+  /** Last version to read (inclusive). */
+  toVersion?: number;
+  direction?: 'forwards' | 'backwards';
+  limit?: number;
+}
+
+/** Filters of the store-wide reads; every read is ordered by global position. */
+export interface GlobalReadOptions {
+  /** Exclusive: events with a greater position. Pass the previous page's `next`. */
+  after?: number;
+  limit?: number;
+  types?: readonly string[];
+  tenant?: string;
+}
+
+export interface EventPage {
+  events: StoredEvent[];
+  /** Cursor of the next page (`after`), or null when this page was the last one. */
+  next: number | null;
+}
+
+export interface StreamInfo {
+  streamId: string;
+  version: number;
+  eventCount: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+}
+
+export interface Snapshot<S = unknown> {
+  streamId: string;
+  /** The stream version the state includes. */
+  version: number;
+  state: S;
+  savedAt: string;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive start: a global position, `start` (everything) or `end` (only what comes next). */
+  from?: number | 'start' | 'end';
+  types?: readonly string[];
+  tenant?: string;
+  streamId?: string;
+  /** Read batch size during catch-up. */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Events in global order, first those already stored after `from`, then live ones, each
+ * exactly once. Iterate with `for await`; `close()` (or breaking out of the loop) frees it.
+ */
+export interface Subscription extends AsyncIterable<StoredEvent> {
+  /** Position of the last event handed out (or the start position). */
+  readonly position: number;
+  close(): void;
+}
+
+export interface StoreStats {
+  /** Subscriptions not yet closed. */
+  subscriptions: number;
+  /** Subscriptions attached to the live feed (the rest are catching up). */
+  liveListeners: number;
+}
+
+/**
+ * The append-only event store. Every adapter (memory, PGlite, PostgreSQL) passes the same
+ * contract suite in `test/contract/event-store.contract.ts`.
+ *
+ * @example
+ * const { nextExpectedVersion } = await store.append('task-1', [{ type: 'task.created', data }], {
+ *   expectedVersion: 'no_stream',
+ * });
+ * for await (const event of store.subscribe({ from: 'start' })) project(event);
+ */
+export interface EventStore {
+  /**
+   * Appends `events` to `streamId` atomically: all are stored with gap-free stream versions
+   * and increasing global positions, or none is.
+   * - Throws `ConcurrencyError` (expected and actual version) when `expectedVersion` does not hold.
+   * - Idempotent on event id: when every id is already stored in this stream, nothing is
+   *   written and the original positions come back (`alreadyAppended`); ids that exist only in
+   *   part, or in another stream, throw `DuplicateEventError`.
+   * - Throws `ValidationError` (naming the field) for an invalid envelope or payload.
+   * - Throws `StoreUnavailableError` when the database cannot be reached.
+   */
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options?: AppendOptions,
+  ): Promise<AppendResult>;
+
+  /** Events of one stream between two versions; an unknown stream reads as empty. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+
+  /**
+   * Committed events of every stream in global order. A page read at the live head may miss an
+   * event that commits late below it; follow the store with `subscribe`, which never does.
+   */
+  readAll(options?: GlobalReadOptions): Promise<EventPage>;
+  readByCorrelation(correlationId: string, options?: GlobalReadOptions): Promise<EventPage>;
+  /** Events whose timestamp is in [from, to), in global order. */
+  readByTime(range: { from: Date; to: Date }, options?: GlobalReadOptions): Promise<EventPage>;
+
+  /** Version, count and first/last timestamps of a stream; undefined if it does not exist. */
+  streamInfo(streamId: string): Promise<StreamInfo | undefined>;
+
+  /** Keeps the latest snapshot per stream; an older version never replaces a newer one. */
+  saveSnapshot<S>(streamId: string, version: number, state: S): Promise<void>;
+  loadSnapshot<S>(streamId: string): Promise<Snapshot<S> | undefined>;
+
+  /** Catch-up then live, in global order, never skipping or repeating an event. */
+  subscribe(options?: SubscribeOptions): Subscription;
+
+  /** Durable position of a named subscriber (see `startDurableSubscriber`). */
+  loadCheckpoint(name: string): Promise<number | undefined>;
+  saveCheckpoint(name: string, position: number): Promise<void>;
+
+  /** Open subscriptions, to watch for leaks and to export as metrics. */
+  stats(): StoreStats;
+
+  /**
+   * Waits for in-flight appends, ends every subscription and releases the connection.
+   * Calls after close throw `StoreClosedError`.
+   */
+  close(): Promise<void>;
+}

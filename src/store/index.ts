@@ -1,0 +1,30 @@
+export {
+  type DurableSubscriber,
+  type DurableSubscriberOptions,
+  startDurableSubscriber,
+} from './durable-subscriber.js';
+export {
+  ConcurrencyError,
+  DuplicateEventError,
+  StoreClosedError,
+  StoreError,
+  StoreUnavailableError,
+} from './errors.js';
+export type {
+  AppendOptions,
+  AppendResult,
+  EventPage,
+  EventStore,
+  ExpectedVersion,
+  GlobalReadOptions,
+  ReadStreamOptions,
+  Snapshot,
+  StoreStats,
+  StreamInfo,
+  SubscribeOptions,
+  Subscription,
+} from './event-store.js';
+export { createMemoryEventStore, type MemoryEventStoreOptions } from './memory.js';
+export { createPgliteEventStore, type PGliteLike, type PgliteEventStoreOptions } from './pglite.js';
+export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres.js';
+export { MAX_EVENTS_PER_APPEND } from './prepare-append.js';

@@ -1,0 +1,142 @@
+import type { StoredEvent } from '../events/index.js';
+import type { StableReader } from './stable-reader.js';
+
+export type FeedListener = (events: readonly StoredEvent[]) => void;
+
+export interface Attachment {
+  /** The listener receives every stable event after this position, and none at or below it. */
+  position: number;
+  detach(): void;
+}
+
+/**
+ * One tail of the store per process, fanned out to every live subscriber, so a thousand open
+ * SSE streams cost one query per wake instead of a thousand.
+ */
+export interface LiveFeed {
+  attach(listener: FeedListener): Promise<Attachment>;
+  /** Something was appended (here or, through NOTIFY, elsewhere) up to `position`. */
+  wake(position?: number): void;
+  readonly listenerCount: number;
+  close(): void;
+}
+
+export interface LiveFeedOptions {
+  batchSize?: number;
+  onError?: (error: unknown) => void;
+  /** Longest pause before looking again at events held back behind an open transaction. */
+  maxRetryMs?: number;
+}
+
+export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = {}): LiveFeed {
+  const batchSize = options.batchSize ?? 500;
+  const maxRetryMs = options.maxRetryMs ?? 50;
+  const listeners = new Set<FeedListener>();
+  // undefined while nobody listens: an idle feed does not follow the store.
+  let position: number | undefined;
+  let starting: Promise<number> | undefined;
+  let reading = false;
+  let again = false;
+  let highestWoken = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryMs = 1;
+  let closed = false;
+
+  async function start(): Promise<number> {
+    try {
+      const head = await reader.stableHead();
+      if (position === undefined) position = head;
+      return position;
+    } finally {
+      starting = undefined;
+    }
+  }
+
+  async function pump(): Promise<void> {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      do {
+        again = false;
+        await readToHead();
+      } while (again && !closed);
+    } catch (error) {
+      options.onError?.(error);
+      scheduleRetry();
+    } finally {
+      reading = false;
+    }
+    // An append we were told about is not readable yet: a transaction that began before it is
+    // still open. Its own wake will come if it appends; if it does something else, look again.
+    if (position !== undefined && highestWoken > position) scheduleRetry();
+    else retryMs = 1;
+  }
+
+  async function readToHead(): Promise<void> {
+    for (;;) {
+      if (closed || position === undefined) return;
+      if (listeners.size === 0) {
+        position = undefined;
+        return;
+      }
+      const events = await reader.readStable(position, batchSize);
+      if (events.length === 0 || closed || position === undefined) return;
+      position = events[events.length - 1]!.globalPosition;
+      for (const listener of [...listeners]) listener(events);
+      if (events.length < batchSize) return;
+    }
+  }
+
+  function scheduleRetry(): void {
+    if (retryTimer || closed || listeners.size === 0) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void pump();
+    }, retryMs);
+    retryMs = Math.min(retryMs * 2, maxRetryMs);
+  }
+
+  return {
+    async attach(listener) {
+      if (closed) throw new Error('the live feed is closed');
+      listeners.add(listener);
+      let at: number;
+      try {
+        if (position === undefined) starting ??= start();
+        at = position ?? (await starting!);
+      } catch (error) {
+        listeners.delete(listener);
+        throw error;
+      }
+      // The listener was added before `at` was read, so every event after `at` reaches it.
+      // Pump now: while the feed idled, events may have been stored that no wake announces.
+      void pump();
+      return {
+        position: at,
+        detach: () => {
+          listeners.delete(listener);
+          if (listeners.size === 0 && !reading) position = undefined;
+        },
+      };
+    },
+
+    wake(woken) {
+      if (woken !== undefined && woken > highestWoken) highestWoken = woken;
+      if (closed || position === undefined || listeners.size === 0) return;
+      void pump();
+    },
+
+    get listenerCount() {
+      return listeners.size;
+    },
+
+    close() {
+      closed = true;
+      listeners.clear();
+      if (retryTimer) clearTimeout(retryTimer);
+    },
+  };
+}

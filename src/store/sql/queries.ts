@@ -1,0 +1,162 @@
+import type { GlobalReadOptions, ReadStreamOptions } from '../event-store.js';
+import type { PreparedEvent } from '../prepare-append.js';
+import type { EventFilter } from '../stable-reader.js';
+import { POSITION_SHIFT } from './schema.js';
+
+/** A parameterised statement; every query of both SQL adapters is built by these functions. */
+export interface Query {
+  text: string;
+  values: unknown[];
+}
+
+const EVENT_COLUMNS = `global_position, event_id, stream_id, stream_version, type, schema_version,
+  occurred_at, correlation_id, causation_id, metadata, data`;
+
+/** Every position below this is final: see the note in schema.ts. */
+const STABLE_HORIZON = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ${POSITION_SHIFT})`;
+
+export function appendEvents(
+  schema: string,
+  streamId: string,
+  expected: string,
+  events: readonly PreparedEvent[],
+): Query {
+  const rows = events.map((event) => ({
+    id: event.id,
+    type: event.type,
+    schema_version: event.schemaVersion,
+    occurred_at: event.timestamp,
+    correlation_id: event.correlationId,
+    causation_id: event.causationId,
+    metadata: event.metadata,
+    data: event.data,
+  }));
+  return {
+    text: `select status, stream_version, global_position from ${schema}.es_append($1, $2, $3::uuid[], $4::jsonb)`,
+    values: [streamId, expected, events.map((event) => event.id), JSON.stringify(rows)],
+  };
+}
+
+export function readStream(
+  schema: string,
+  streamId: string,
+  options: ReadStreamOptions,
+  limit: number,
+): Query {
+  const backwards = options.direction === 'backwards';
+  const from = options.fromVersion ?? (backwards ? Number.MAX_SAFE_INTEGER : 1);
+  const to = options.toVersion ?? (backwards ? 1 : Number.MAX_SAFE_INTEGER);
+  const [low, high] = backwards ? [to, from] : [from, to];
+  return {
+    text: `select ${EVENT_COLUMNS} from ${schema}.es_events
+      where stream_id = $1 and stream_version between $2 and $3
+      order by stream_version ${backwards ? 'desc' : 'asc'} limit $4`,
+    values: [streamId, low, high, limit],
+  };
+}
+
+/** Store-wide reads; `extra` adds one more condition on the parameter after the filters. */
+export function readGlobal(
+  schema: string,
+  options: GlobalReadOptions,
+  limit: number,
+  extra?: { condition: (param: (value: unknown) => string) => string },
+): Query {
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const where = [`global_position > ${param(options.after ?? 0)}`];
+  where.push(...filterConditions({ types: options.types, tenant: options.tenant }, param));
+  if (extra) where.push(extra.condition(param));
+  return {
+    text: `select ${EVENT_COLUMNS} from ${schema}.es_events where ${where.join(' and ')}
+      order by global_position limit ${param(limit)}`,
+    values,
+  };
+}
+
+export function readStable(
+  schema: string,
+  after: number,
+  limit: number,
+  filter: EventFilter | undefined,
+  upTo: number | undefined,
+): Query {
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  const where = [`global_position > ${param(after)}`, `global_position < ${STABLE_HORIZON}`];
+  if (upTo !== undefined) where.push(`global_position <= ${param(upTo)}`);
+  if (filter) where.push(...filterConditions(filter, param));
+  return {
+    text: `select ${EVENT_COLUMNS} from ${schema}.es_events where ${where.join(' and ')}
+      order by global_position limit ${param(limit)}`,
+    values,
+  };
+}
+
+export function stableHead(): Query {
+  return { text: `select ${STABLE_HORIZON} - 1 as head`, values: [] };
+}
+
+function filterConditions(filter: EventFilter, param: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  if (filter.streamId !== undefined) where.push(`stream_id = ${param(filter.streamId)}`);
+  if (filter.tenant !== undefined) where.push(`tenant = ${param(filter.tenant)}`);
+  if (filter.types && filter.types.length > 0)
+    where.push(`type = any (${param(filter.types)}::text[])`);
+  return where;
+}
+
+export function streamInfo(schema: string, streamId: string): Query {
+  return {
+    text: `select stream_id, version, created_at, updated_at from ${schema}.es_streams where stream_id = $1`,
+    values: [streamId],
+  };
+}
+
+export function saveSnapshot(
+  schema: string,
+  streamId: string,
+  version: number,
+  state: unknown,
+): Query {
+  return {
+    text: `insert into ${schema}.es_snapshots as s (stream_id, version, state, saved_at)
+      values ($1, $2, $3::jsonb, now())
+      on conflict (stream_id) do update set version = excluded.version, state = excluded.state,
+        saved_at = excluded.saved_at
+      where s.version <= excluded.version`,
+    values: [streamId, version, JSON.stringify(state)],
+  };
+}
+
+export function loadSnapshot(schema: string, streamId: string): Query {
+  return {
+    text: `select stream_id, version, state, saved_at from ${schema}.es_snapshots where stream_id = $1`,
+    values: [streamId],
+  };
+}
+
+export function saveCheckpoint(schema: string, name: string, position: number): Query {
+  return {
+    text: `insert into ${schema}.es_checkpoints (name, position, updated_at) values ($1, $2, now())
+      on conflict (name) do update set position = excluded.position, updated_at = excluded.updated_at`,
+    values: [name, position],
+  };
+}
+
+export function loadCheckpoint(schema: string, name: string): Query {
+  return {
+    text: `select position from ${schema}.es_checkpoints where name = $1`,
+    values: [name],
+  };
+}
+
+export function notify(channel: string, payload: string): Query {
+  return { text: 'select pg_notify($1, $2)', values: [channel, payload] };
+}

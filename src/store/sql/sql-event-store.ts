@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import type { EventRegistry, StoredEvent } from '../../events/index.js';
+import { ConcurrencyError, DuplicateEventError, StoreClosedError } from '../errors.js';
+import type { AppendResult, EventStore, GlobalReadOptions, Snapshot } from '../event-store.js';
+import { expectedVersionParam } from '../expected-version.js';
+import { assertStorableJson, prepareAppend } from '../prepare-append.js';
+import { pageOf, readLimit, upcastWith } from '../read-helpers.js';
+import type { StableReader } from '../stable-reader.js';
+import { createSubscriptionHub } from '../subscription-hub.js';
+import { toStoreError } from './errors.js';
+import { migrate } from './migrate.js';
+import * as q from './queries.js';
+import { assertSchemaName } from './schema.js';
+import type { Row, SqlClient } from './sql-client.js';
+
+export interface SqlEventStoreOptions {
+  /** PostgreSQL schema holding the tables; one store per schema. */
+  schema?: string;
+  registry?: EventRegistry;
+  now?: () => Date;
+  /** Errors of background work (live feed, NOTIFY) that no caller is waiting for. */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+/** The PostgreSQL and PGlite adapters: one implementation over a `SqlClient`. */
+export async function createSqlEventStore(
+  client: SqlClient,
+  options: SqlEventStoreOptions = {},
+): Promise<EventStore> {
+  const schema = assertSchemaName(options.schema ?? 'public');
+  const now = options.now ?? (() => new Date());
+  const upcast = upcastWith(options.registry);
+  const onBackgroundError = options.onBackgroundError ?? (() => {});
+  const channel = `es_events_${schema}`;
+  const instance = randomUUID().slice(0, 8);
+  const inFlight = new Set<Promise<unknown>>();
+  let closing = false;
+  let closed = false;
+
+  async function run<R extends Row>(what: string, query: q.Query): Promise<R[]> {
+    if (closed) throw new StoreClosedError();
+    try {
+      return await client.query<R>(query);
+    } catch (error) {
+      throw toStoreError(error, what);
+    }
+  }
+
+  function track<T>(work: Promise<T>): Promise<T> {
+    inFlight.add(work);
+    return work.finally(() => inFlight.delete(work));
+  }
+
+  const toEvents = (rows: Row[]) => rows.map((row) => upcast(toStoredEvent(row)));
+
+  const reader: StableReader = {
+    async readStable(after, limit, filter, upTo) {
+      return toEvents(await run('read', q.readStable(schema, after, limit, filter, upTo)));
+    },
+    async stableHead() {
+      const [row] = await run<{ head: number }>('read', q.stableHead());
+      return Number(row?.head ?? 0);
+    },
+  };
+
+  await migrate(client, schema).catch((error) => {
+    throw toStoreError(error, 'migration');
+  });
+  const hub = createSubscriptionHub(reader, onBackgroundError);
+  // Appends of other processes arrive by NOTIFY; our own wake the feed directly.
+  const unlisten = await client.listen(channel, (payload) => {
+    const [from, position] = payload.split(':');
+    if (from !== instance) hub.wake(position ? Number(position) : undefined);
+  });
+
+  // NOTIFY inside the append would serialise every commit on PostgreSQL's notify queue lock
+  // (measured: 13,600 → 4,500 appends/s). Sent afterwards instead, at most one at a time,
+  // each announcing the highest position appended so far.
+  let announced: number | undefined;
+  let announcing = false;
+  function announce(position: number): void {
+    hub.wake(position);
+    announced = Math.max(announced ?? 0, position);
+    if (!announcing) void track(flushAnnouncements());
+  }
+  async function flushAnnouncements(): Promise<void> {
+    announcing = true;
+    while (announced !== undefined) {
+      const position = announced;
+      announced = undefined;
+      try {
+        await client.query(q.notify(channel, `${instance}:${position}`));
+      } catch (error) {
+        onBackgroundError(error);
+      }
+    }
+    announcing = false;
+  }
+
+  async function globalRead(
+    what: string,
+    options: GlobalReadOptions = {},
+    extra?: Parameters<typeof q.readGlobal>[3],
+  ) {
+    const limit = readLimit(options.limit);
+    return pageOf(toEvents(await run(what, q.readGlobal(schema, options, limit, extra))), limit);
+  }
+
+  const store: EventStore = {
+    append(streamId, events, appendOptions = {}) {
+      if (closing) return Promise.reject(new StoreClosedError());
+      return track(
+        (async (): Promise<AppendResult> => {
+          const expected = appendOptions.expectedVersion ?? 'any';
+          const prepared = prepareAppend(streamId, events, expected, {
+            registry: options.registry,
+            now,
+          });
+          const query = q.appendEvents(schema, streamId, expectedVersionParam(expected), prepared);
+          assertStorableJson(query.values[3] as string, prepared);
+          const ids = prepared.map((event) => event.id);
+          let rows: { status: string; stream_version: number; global_position: number }[];
+          try {
+            rows = await client.query(query);
+          } catch (error) {
+            throw toStoreError(error, `append to ${streamId}`, streamId, ids);
+          }
+          const status = rows[0]?.status;
+          if (status === 'conflict') {
+            throw new ConcurrencyError(streamId, expected, Number(rows[0]!.stream_version));
+          }
+          if (status === 'partial_duplicate' || rows.length !== prepared.length) {
+            throw new DuplicateEventError(streamId, ids);
+          }
+          const positions = rows.map((row) => Number(row.global_position));
+          if (status === 'appended') announce(positions[positions.length - 1]!);
+          return {
+            streamId,
+            nextExpectedVersion: Math.max(...rows.map((row) => Number(row.stream_version))),
+            positions,
+            alreadyAppended: status === 'duplicate',
+          };
+        })(),
+      );
+    },
+
+    async readStream(streamId, readOptions = {}) {
+      const limit = readLimit(readOptions.limit, Number.MAX_SAFE_INTEGER);
+      return toEvents(await run('readStream', q.readStream(schema, streamId, readOptions, limit)));
+    },
+
+    readAll: (readOptions) => globalRead('readAll', readOptions),
+
+    readByCorrelation: (correlationId, readOptions) =>
+      globalRead('readByCorrelation', readOptions, {
+        condition: (param) => `correlation_id = ${param(correlationId)}`,
+      }),
+
+    readByTime: (range, readOptions) =>
+      globalRead('readByTime', readOptions, {
+        condition: (param) =>
+          `occurred_at >= ${param(range.from.toISOString())} and occurred_at < ${param(range.to.toISOString())}`,
+      }),
+
+    async streamInfo(streamId) {
+      const [row] = await run('streamInfo', q.streamInfo(schema, streamId));
+      if (!row) return undefined;
+      return {
+        streamId,
+        version: Number(row.version),
+        // Versions are gap-free from 1 and events are never deleted.
+        eventCount: Number(row.version),
+        firstTimestamp: toIso(row.created_at),
+        lastTimestamp: toIso(row.updated_at),
+      };
+    },
+
+    async saveSnapshot(streamId, version, state) {
+      await run('saveSnapshot', q.saveSnapshot(schema, streamId, version, state));
+    },
+
+    async loadSnapshot<S>(streamId: string) {
+      const [row] = await run('loadSnapshot', q.loadSnapshot(schema, streamId));
+      if (!row) return undefined;
+      return {
+        streamId,
+        version: Number(row.version),
+        state: row.state as S,
+        savedAt: toIso(row.saved_at),
+      } satisfies Snapshot<S>;
+    },
+
+    subscribe(subscribeOptions) {
+      if (closing) throw new StoreClosedError();
+      return hub.subscribe(subscribeOptions);
+    },
+
+    async loadCheckpoint(name) {
+      const [row] = await run('loadCheckpoint', q.loadCheckpoint(schema, name));
+      return row ? Number(row.position) : undefined;
+    },
+
+    async saveCheckpoint(name, position) {
+      await run('saveCheckpoint', q.saveCheckpoint(schema, name, position));
+    },
+
+    stats: () => hub.stats(),
+
+    async close() {
+      if (closing) return;
+      closing = true;
+      // Let started appends (and their announcements) finish; new ones are refused.
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      closed = true;
+      hub.close();
+      await unlisten().catch(() => {});
+      await client.close();
+    },
+  };
+  return store;
+}
+
+function toStoredEvent(row: Row): StoredEvent {
+  return {
+    id: row.event_id as string,
+    type: row.type as string,
+    schemaVersion: Number(row.schema_version),
+    streamId: row.stream_id as string,
+    streamVersion: Number(row.stream_version),
+    globalPosition: Number(row.global_position),
+    timestamp: toIso(row.occurred_at),
+    correlationId: row.correlation_id as string,
+    causationId: (row.causation_id as string | null) ?? null,
+    metadata: (row.metadata ?? {}) as StoredEvent['metadata'],
+    data: row.data,
+  };
+}
+
+function toIso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}

@@ -1,0 +1,143 @@
+import type { StoredEvent } from '../events/index.js';
+import type { SubscribeOptions, Subscription } from './event-store.js';
+import type { Attachment, LiveFeed } from './live-feed.js';
+import { type EventFilter, matchesFilter, type StableReader } from './stable-reader.js';
+
+export interface SubscriptionContext {
+  reader: StableReader;
+  feed: LiveFeed;
+  /** Live events a slow consumer may leave unread before it falls back to catch-up reads. */
+  maxBuffered?: number;
+  onClose?: () => void;
+}
+
+/**
+ * Catch-up, then live: read stable events from the cursor, attach to the live feed, fill the
+ * gap between the cursor and the feed's position from the store, then hand out what the feed
+ * delivers. A consumer that falls more than `maxBuffered` events behind is detached and
+ * catches up from the store again, so memory stays bounded and nothing is lost.
+ */
+export function createSubscription(
+  context: SubscriptionContext,
+  options: SubscribeOptions = {},
+): Subscription {
+  const batchSize = options.batchSize ?? 200;
+  const maxBuffered = context.maxBuffered ?? 10_000;
+  const filter: EventFilter = {
+    types: options.types,
+    tenant: options.tenant,
+    streamId: options.streamId,
+  };
+  let cursor = typeof options.from === 'number' ? options.from : 0;
+  let closed = false;
+  let iterated = false;
+  let wakeConsumer: (() => void) | undefined;
+  let attachment: Attachment | undefined;
+
+  const onAbort = () => subscription.close();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  function signalled(): Promise<void> {
+    return new Promise((resolve) => {
+      wakeConsumer = resolve;
+    });
+  }
+
+  function notify(): void {
+    const wake = wakeConsumer;
+    wakeConsumer = undefined;
+    wake?.();
+  }
+
+  async function* catchUp(upTo?: number): AsyncGenerator<StoredEvent> {
+    for (;;) {
+      const batch = await context.reader.readStable(cursor, batchSize, filter, upTo);
+      for (const event of batch) {
+        if (closed) return;
+        cursor = event.globalPosition;
+        yield event;
+      }
+      if (batch.length < batchSize || closed) return;
+    }
+  }
+
+  async function* run(): AsyncGenerator<StoredEvent> {
+    try {
+      yield* follow();
+    } finally {
+      subscription.close();
+    }
+  }
+
+  async function* follow(): AsyncGenerator<StoredEvent> {
+    if (options.from === 'end') cursor = await context.reader.stableHead();
+    while (!closed) {
+      yield* catchUp();
+      if (closed) return;
+
+      const live: StoredEvent[] = [];
+      let head = 0;
+      let overflowed = false;
+      attachment = await context.feed.attach((events) => {
+        for (const event of events) if (matchesFilter(event, filter)) live.push(event);
+        if (live.length - head > maxBuffered) {
+          overflowed = true;
+          attachment?.detach();
+        }
+        notify();
+      });
+      try {
+        if (attachment.position > cursor) yield* catchUp(attachment.position);
+        while (!closed) {
+          while (head < live.length) {
+            const event = live[head++]!;
+            // The gap fill may already have handed out what the feed delivers as well.
+            if (event.globalPosition <= cursor) continue;
+            cursor = event.globalPosition;
+            yield event;
+            if (closed) return;
+          }
+          live.length = 0;
+          head = 0;
+          if (overflowed) break;
+          await signalled();
+        }
+      } finally {
+        attachment.detach();
+        attachment = undefined;
+      }
+    }
+  }
+
+  const subscription: Subscription = {
+    get position() {
+      return cursor;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      attachment?.detach();
+      options.signal?.removeEventListener('abort', onAbort);
+      notify();
+      context.onClose?.();
+    },
+    [Symbol.asyncIterator]() {
+      if (iterated) throw new Error('a subscription can be iterated only once');
+      iterated = true;
+      const generator = run();
+      return {
+        next: () => generator.next(),
+        return: async (value?: unknown) => {
+          subscription.close();
+          return generator.return(value as undefined);
+        },
+        throw: (error?: unknown) => generator.throw(error),
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+    },
+  };
+  if (options.signal?.aborted) subscription.close();
+  return subscription;
+}
