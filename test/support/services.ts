@@ -1,0 +1,18 @@
+/**
+ * Real services are used where their URL is set; CI sets them all and must never skip.
+ * Locally, a missing URL skips that adapter's suite with the reason in its title.
+ */
+export const DATABASE_URL = process.env.DATABASE_URL;
+
+export function skipReason(variable: string): string {
+  const reason = `${variable} is not set: start the service and export ${variable} to run these tests`;
+  if (process.env.CI) throw new Error(`CI must not skip: ${reason}`);
+  return reason;
+}
+
+let counter = 0;
+/** A schema name no other test (or earlier run) uses. */
+export function uniqueSchema(prefix: string): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
+}
