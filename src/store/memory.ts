@@ -11,7 +11,7 @@ import type {
   StreamInfo,
 } from './event-store.js';
 import { checkExpectedVersion } from './expected-version.js';
-import { assertStorableJson, prepareAppend } from './prepare-append.js';
+import { assertNoNul, prepareAppend } from './prepare-append.js';
 import { pageOf, readLimit, upcastWith } from './read-helpers.js';
 import { type EventFilter, matchesFilter } from './stable-reader.js';
 import { createSubscriptionHub } from './subscription-hub.js';
@@ -76,9 +76,9 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
         registry: options.registry,
         now,
       });
+      assertNoNul(prepared);
       // Round-trip through JSON so this store hands back what a database would.
       const json = JSON.stringify(prepared);
-      assertStorableJson(json, prepared);
       const stream = streams.get(streamId) ?? [];
 
       const existing = prepared.map((event) => byId.get(event.id));

@@ -86,19 +86,19 @@ export function prepareAppend(
 }
 
 /**
- * PostgreSQL's jsonb cannot hold U+0000, and JSON has no undefined: find the field before the
- * database refuses the whole batch with an opaque error.
+ * PostgreSQL's jsonb cannot hold U+0000: find the field before the database refuses the whole
+ * batch with an opaque error.
  */
-export function assertStorableJson(json: string, events: readonly PreparedEvent[]): void {
-  if (!json.includes('\\u0000')) return;
+export function assertNoNul(events: readonly PreparedEvent[]): void {
   events.forEach((event, index) => {
-    const path = findNul(event.data, []) ?? findNul(event.metadata, []);
-    if (path) {
-      const where = findNul(event.data, []) ? 'data' : 'metadata';
-      throw new ValidationError(
-        joinPath(`events[${index}].${where}`, path),
-        'text must not contain the NUL character (U+0000)',
-      );
+    for (const where of ['data', 'metadata'] as const) {
+      const path = findNul(event[where], []);
+      if (path) {
+        throw new ValidationError(
+          joinPath(`events[${index}].${where}`, path),
+          'text must not contain the NUL character (U+0000)',
+        );
+      }
     }
   });
 }

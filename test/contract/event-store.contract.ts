@@ -271,6 +271,24 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
             (await store.append('s-mid', [happened()], { expectedVersion: 1 })).nextExpectedVersion,
           ).toBe(2);
         });
+      if (harness.failInsertsOfType)
+        it('fails only the bad append when concurrent appends share a round trip', async () => {
+          const store = await fresh();
+          await harness.failInsertsOfType!(store, 'test.poison');
+          const results = await Promise.allSettled([
+            ...Array.from({ length: 6 }, (_, i) => store.append(`good-${i}`, [happened({ i })])),
+            store.append('bad', [{ type: 'test.poison', data: {} }]),
+            ...Array.from({ length: 6 }, (_, i) =>
+              store.append(`good-${i + 6}`, [happened({ i })]),
+            ),
+          ]);
+          expect(results.map((result) => result.status)).toEqual([
+            ...Array(6).fill('fulfilled'),
+            'rejected',
+            ...Array(6).fill('fulfilled'),
+          ]);
+          expect((await store.readAll()).events).toHaveLength(12);
+        });
     });
 
     describe('reads', () => {

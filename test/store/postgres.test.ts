@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -6,8 +5,23 @@ import {
   type EventStore,
   StoreUnavailableError,
 } from '../../src/store/index.js';
+import { prepareAppend } from '../../src/store/prepare-append.js';
+import { appendEvents } from '../../src/store/sql/queries.js';
 import { eventually, nothingWithin, take } from '../support/collect.js';
 import { DATABASE_URL, skipReason, uniqueSchema } from '../support/services.js';
+
+/** Starts an append inside `client`'s open transaction, as a second gateway instance would. */
+async function appendInOpenTransaction(
+  client: pg.PoolClient,
+  schema: string,
+  streamId: string,
+  type: string,
+) {
+  const events = prepareAppend(streamId, [{ type, data: {} }], 'any', { now: () => new Date() });
+  const query = appendEvents(schema, [{ streamId, expected: 'any', events }]);
+  const { rows } = await client.query(query.text, query.values);
+  return Number(rows[0].global_position);
+}
 
 const title = DATABASE_URL
   ? 'PostgreSQL adapter'
@@ -47,27 +61,10 @@ describe.skipIf(!DATABASE_URL)(title, () => {
     const slow = await admin.connect();
     try {
       await slow.query('begin');
-      const event = JSON.stringify([
-        {
-          id: randomUUID(),
-          type: 'test.slow',
-          schema_version: 1,
-          occurred_at: new Date().toISOString(),
-          correlation_id: 'a',
-          causation_id: null,
-          metadata: {},
-          data: {},
-        },
-      ]);
-      const [a] = (
-        await slow.query(
-          `select * from ${schema}.es_append('slow', 'any', $1::uuid[], $2::jsonb)`,
-          [[JSON.parse(event)[0].id], event],
-        )
-      ).rows;
+      const a = await appendInOpenTransaction(slow, schema, 'slow', 'test.slow');
       // Transaction B commits after A began: a naive follower would hand B out and skip A.
       const b = await store.append('fast', [{ type: 'test.fast', data: {} }]);
-      expect(Number(a.global_position)).toBeLessThan(b.positions[0]!);
+      expect(a).toBeLessThan(b.positions[0]!);
       expect(await watcher.quiet()).toBe(true);
 
       await slow.query('commit');
@@ -75,6 +72,7 @@ describe.skipIf(!DATABASE_URL)(title, () => {
       const second = await watcher.next();
       expect([first.value?.type, second.value?.type]).toEqual(['test.slow', 'test.fast']);
     } finally {
+      await slow.query('rollback');
       slow.release();
       subscription.close();
     }
@@ -119,23 +117,7 @@ describe.skipIf(!DATABASE_URL)(title, () => {
     const blocker = await admin.connect();
     try {
       await blocker.query('begin');
-      const id = randomUUID();
-      const event = JSON.stringify([
-        {
-          id,
-          type: 'test.blocker',
-          schema_version: 1,
-          occurred_at: new Date().toISOString(),
-          correlation_id: 'x',
-          causation_id: null,
-          metadata: {},
-          data: {},
-        },
-      ]);
-      await blocker.query(
-        `select * from ${schema}.es_append('victim', 'any', $1::uuid[], $2::jsonb)`,
-        [[id], event],
-      );
+      await appendInOpenTransaction(blocker, schema, 'victim', 'test.blocker');
 
       const append = store
         .append('victim', [
@@ -156,8 +138,8 @@ describe.skipIf(!DATABASE_URL)(title, () => {
       const error = await append;
       expect(error).toBeInstanceOf(StoreUnavailableError);
       expect((error as Error).message).toMatch(/unreachable during append to victim/);
-      await blocker.query('rollback');
     } finally {
+      await blocker.query('rollback');
       blocker.release();
     }
     const events = await store.readStream('victim');

@@ -34,7 +34,8 @@ export function createPgClient(options: PgClientOptions): SqlClient {
 
   const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
     async query<R extends Row>(query: Query) {
-      return (await target.query<R>(query.text, query.values)).rows;
+      return (await target.query<R>({ name: query.name, text: query.text, values: query.values }))
+        .rows;
     },
     async exec(text) {
       await target.query(text);

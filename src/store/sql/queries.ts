@@ -7,6 +7,11 @@ import { POSITION_SHIFT } from './schema.js';
 export interface Query {
   text: string;
   values: unknown[];
+  /**
+   * Hot statements get a name so PostgreSQL parses and plans them once per connection.
+   * The name must be unique per distinct text (it includes the schema).
+   */
+  name?: string;
 }
 
 const EVENT_COLUMNS = `global_position, event_id, stream_id, stream_version, type, schema_version,
@@ -15,25 +20,34 @@ const EVENT_COLUMNS = `global_position, event_id, stream_id, stream_version, typ
 /** Every position below this is final: see the note in schema.ts. */
 const STABLE_HORIZON = `(pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ${POSITION_SHIFT})`;
 
-export function appendEvents(
-  schema: string,
-  streamId: string,
-  expected: string,
-  events: readonly PreparedEvent[],
-): Query {
-  const rows = events.map((event) => ({
-    id: event.id,
-    type: event.type,
-    schema_version: event.schemaVersion,
-    occurred_at: event.timestamp,
-    correlation_id: event.correlationId,
-    causation_id: event.causationId,
-    metadata: event.metadata,
-    data: event.data,
+export interface AppendRequest {
+  streamId: string;
+  /** The expected version as the SQL function reads it: a number, any, no_stream… */
+  expected: string;
+  events: readonly PreparedEvent[];
+}
+
+/** One statement for one or several appends (see es_append in schema.ts). */
+export function appendEvents(schema: string, appends: readonly AppendRequest[]): Query {
+  const payload = appends.map((append) => ({
+    stream_id: append.streamId,
+    expected: append.expected,
+    ids: append.events.map((event) => event.id),
+    events: append.events.map((event) => ({
+      id: event.id,
+      type: event.type,
+      schema_version: event.schemaVersion,
+      occurred_at: event.timestamp,
+      correlation_id: event.correlationId,
+      causation_id: event.causationId,
+      metadata: event.metadata,
+      data: event.data,
+    })),
   }));
   return {
-    text: `select status, stream_version, global_position from ${schema}.es_append($1, $2, $3::uuid[], $4::jsonb)`,
-    values: [streamId, expected, events.map((event) => event.id), JSON.stringify(rows)],
+    name: `es_append:${schema}`,
+    text: `select append_index, status, stream_version, global_position from ${schema}.es_append($1::jsonb)`,
+    values: [JSON.stringify(payload)],
   };
 }
 
@@ -157,6 +171,15 @@ export function loadCheckpoint(schema: string, name: string): Query {
   };
 }
 
+/**
+ * A notification needs no durability (after a crash nobody is listening), so its transaction
+ * does not wait for the WAL flush: NOTIFY assigns a transaction id and would otherwise cost a
+ * synchronous commit each time.
+ */
 export function notify(channel: string, payload: string): Query {
-  return { text: 'select pg_notify($1, $2)', values: [channel, payload] };
+  return {
+    name: 'es_notify',
+    text: `select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
+    values: [channel, payload],
+  };
 }
