@@ -1,0 +1,12 @@
+import { A2A_JSON_SCHEMA_DIR, generateA2aJsonSchemas } from './generate-a2a-schemas.js';
+import { EVENT_JSON_SCHEMA_DIR, generateEventJsonSchemas } from './generate-event-schemas.js';
+import { writeSchemaDir } from './schema-files.js';
+
+// `npm run schemas`: regenerates everything under schemas/ from the zod schemas.
+for (const [dir, files] of [
+  [EVENT_JSON_SCHEMA_DIR, generateEventJsonSchemas()],
+  [A2A_JSON_SCHEMA_DIR, generateA2aJsonSchemas()],
+] as const) {
+  await writeSchemaDir(dir, files);
+  console.log(`wrote ${Object.keys(files).length} JSON Schemas to ${dir}`);
+}
