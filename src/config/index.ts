@@ -1,0 +1,1 @@
+export { type Config, ConfigError, ConfigSchema, type LogLevel, loadConfig } from './config.js';

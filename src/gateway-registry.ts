@@ -1,0 +1,9 @@
+import { createEventRegistry, type EventRegistry } from './events/index.js';
+
+/**
+ * Every event type the gateway stores, with each schema version and upcaster. The store
+ * validates appends against it; `npm run schemas` publishes it under `schemas/events/`.
+ */
+export function createGatewayRegistry(): EventRegistry {
+  return createEventRegistry();
+}

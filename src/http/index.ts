@@ -1,0 +1,2 @@
+export { type AppDependencies, createApp } from './app.js';
+export { type RunningServer, startHttpServer } from './server.js';

@@ -1,0 +1,43 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+
+export interface RunningServer {
+  /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  /**
+   * Stops accepting connections, lets requests in flight finish, and after `graceMs` cuts
+   * whatever is still open (long-lived streams).
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function startHttpServer(
+  app: Hono,
+  options: { host: string; port: number },
+): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      { fetch: app.fetch, hostname: options.host, port: options.port },
+      (info: AddressInfo) => {
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        resolve({
+          url: `http://${host}:${info.port}`,
+          port: info.port,
+          close: (graceMs = 10_000) =>
+            new Promise<void>((done) => {
+              const http = server as import('node:http').Server;
+              const timer = setTimeout(() => http.closeAllConnections(), graceMs);
+              http.close(() => {
+                clearTimeout(timer);
+                done();
+              });
+              http.closeIdleConnections();
+            }),
+        });
+      },
+    );
+    server.once('error', reject);
+  });
+}

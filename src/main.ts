@@ -1,0 +1,38 @@
+import { ConfigError, loadConfig } from './config/index.js';
+import { startGateway } from './gateway.js';
+import { createLogger } from './observability/index.js';
+
+// `npm start`: the gateway on its embedded default, until SIGTERM or SIGINT.
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(2);
+}
+const logger = createLogger({ level: config.LOG_LEVEL });
+
+try {
+  const gateway = await startGateway(config, logger);
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    logger.info('signal received', { signal });
+    gateway.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+} catch (error) {
+  logger.error('start-up failed', { error });
+  process.exit(1);
+}
