@@ -48,7 +48,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   };
 }
 
-async function openStore(
+/** Opens the configured store (PostgreSQL when DATABASE_URL is set, else PGlite), migrated. */
+export async function openStore(
   config: Config,
   logger: Logger,
 ): Promise<{ store: EventStore; kind: 'pglite' | 'postgres' }> {
