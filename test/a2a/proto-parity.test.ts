@@ -1,13 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import * as a2a from '../../src/a2a/schemas.js';
 
-// The spec copy sits beside the repo, not in it: /work/shared/spec/a2a-v1.0 next to /work/main.
-const PROTO_PATH = fileURLToPath(
-  new URL('../../../shared/spec/a2a-v1.0/a2a.proto', import.meta.url),
-);
+// A pinned copy of the spec's data model (spec/a2a-v1.0/SOURCE.md says where it comes from).
+const PROTO_PATH = fileURLToPath(new URL('../../spec/a2a-v1.0/a2a.proto', import.meta.url));
 
 /** Every a2a.proto message, by proto name, to the schema that models it. */
 const MESSAGE_SCHEMAS: Record<string, z.ZodObject> = {
@@ -275,56 +273,52 @@ function oneofMembersOf(schema: z.ZodObject): string[] {
   return groups?.flatMap((group) => group.required) ?? [];
 }
 
-if (!existsSync(PROTO_PATH)) {
-  it.skip(`checks parity with a2a.proto, skipped: ${PROTO_PATH} is absent`, () => {});
-} else {
-  const proto = parseProto(readFileSync(PROTO_PATH, 'utf8'));
+const proto = parseProto(readFileSync(PROTO_PATH, 'utf8'));
 
-  describe('parity of src/a2a/schemas.ts with a2a.proto', () => {
-    it('reads messages, REQUIRED fields, oneof groups and enums from a2a.proto', () => {
-      expect(proto.messages.size).toBeGreaterThan(40);
-      expect(proto.messages.get('Part')?.filter((f) => f.oneof === 'content')).toHaveLength(4);
-      expect(proto.messages.get('OAuth2SecurityScheme')?.map((f) => f.jsonName)).toContain(
-        'oauth2MetadataUrl',
-      );
-      expect(proto.messages.get('Task')?.find((f) => f.jsonName === 'id')?.required).toBe(true);
-      expect(proto.enums.get('Role')).toEqual(['ROLE_UNSPECIFIED', 'ROLE_USER', 'ROLE_AGENT']);
-    });
-
-    it('models every message and enum of a2a.proto, and nothing the proto lacks', () => {
-      expect(Object.keys(MESSAGE_SCHEMAS).sort()).toEqual([...proto.messages.keys()].sort());
-      expect(Object.keys(ENUM_SCHEMAS).sort()).toEqual([...proto.enums.keys()].sort());
-    });
-
-    it.each(Object.keys(MESSAGE_SCHEMAS))(
-      '%s has exactly the proto fields, by JSON name, with the same required-ness and types',
-      (name) => {
-        const schema = MESSAGE_SCHEMAS[name]!;
-        const fields = proto.messages.get(name) ?? [];
-        const expected = Object.fromEntries(
-          fields.map((field) => [field.jsonName, describeProtoField(field, proto)]),
-        );
-        const actual = Object.fromEntries(
-          Object.entries(schema.shape).map(([key, field]) => [
-            key,
-            describeZodField(field as z.ZodType, proto),
-          ]),
-        );
-        expect(actual).toEqual(expected);
-      },
+describe('parity of src/a2a/schemas.ts with a2a.proto', () => {
+  it('reads messages, REQUIRED fields, oneof groups and enums from a2a.proto', () => {
+    expect(proto.messages.size).toBeGreaterThan(40);
+    expect(proto.messages.get('Part')?.filter((f) => f.oneof === 'content')).toHaveLength(4);
+    expect(proto.messages.get('OAuth2SecurityScheme')?.map((f) => f.jsonName)).toContain(
+      'oauth2MetadataUrl',
     );
-
-    it.each(Object.keys(MESSAGE_SCHEMAS))(
-      '%s requires exactly one member of each proto oneof and no other field',
-      (name) => {
-        const fields = proto.messages.get(name) ?? [];
-        const members = fields.filter((field) => field.oneof).map((field) => field.jsonName);
-        expect(oneofMembersOf(MESSAGE_SCHEMAS[name]!)).toEqual(members);
-      },
-    );
-
-    it.each(Object.keys(ENUM_SCHEMAS))('%s has exactly the proto values, in order', (name) => {
-      expect(ENUM_SCHEMAS[name]!.options).toEqual(proto.enums.get(name));
-    });
+    expect(proto.messages.get('Task')?.find((f) => f.jsonName === 'id')?.required).toBe(true);
+    expect(proto.enums.get('Role')).toEqual(['ROLE_UNSPECIFIED', 'ROLE_USER', 'ROLE_AGENT']);
   });
-}
+
+  it('models every message and enum of a2a.proto, and nothing the proto lacks', () => {
+    expect(Object.keys(MESSAGE_SCHEMAS).sort()).toEqual([...proto.messages.keys()].sort());
+    expect(Object.keys(ENUM_SCHEMAS).sort()).toEqual([...proto.enums.keys()].sort());
+  });
+
+  it.each(Object.keys(MESSAGE_SCHEMAS))(
+    '%s has exactly the proto fields, by JSON name, with the same required-ness and types',
+    (name) => {
+      const schema = MESSAGE_SCHEMAS[name]!;
+      const fields = proto.messages.get(name) ?? [];
+      const expected = Object.fromEntries(
+        fields.map((field) => [field.jsonName, describeProtoField(field, proto)]),
+      );
+      const actual = Object.fromEntries(
+        Object.entries(schema.shape).map(([key, field]) => [
+          key,
+          describeZodField(field as z.ZodType, proto),
+        ]),
+      );
+      expect(actual).toEqual(expected);
+    },
+  );
+
+  it.each(Object.keys(MESSAGE_SCHEMAS))(
+    '%s requires exactly one member of each proto oneof and no other field',
+    (name) => {
+      const fields = proto.messages.get(name) ?? [];
+      const members = fields.filter((field) => field.oneof).map((field) => field.jsonName);
+      expect(oneofMembersOf(MESSAGE_SCHEMAS[name]!)).toEqual(members);
+    },
+  );
+
+  it.each(Object.keys(ENUM_SCHEMAS))('%s has exactly the proto values, in order', (name) => {
+    expect(ENUM_SCHEMAS[name]!.options).toEqual(proto.enums.get(name));
+  });
+});
