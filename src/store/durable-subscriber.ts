@@ -8,29 +8,47 @@ export interface DurableSubscriberOptions {
   handle: (event: StoredEvent) => Promise<void>;
   types?: SubscribeOptions['types'];
   tenant?: string;
-  /** A failed handler stops the subscriber; the checkpoint stays before the failed event. */
+  /** Where a subscriber without a checkpoint begins: every stored event, or only new ones. */
+  firstStart?: 'start' | 'end';
+  /**
+   * How often the checkpoint is written: after `events` handled events or `ms` milliseconds,
+   * whichever comes first, and at stop. The default writes after every event; a handler that
+   * is idempotent anyway can save writes by allowing more replay after a crash.
+   */
+  checkpoint?: { events: number; ms: number };
+  /**
+   * Told of every failure. A failed event is retried (backing off to 30 s) until it
+   * succeeds or the subscriber stops: a follower never skips an event. With `stopOnError`
+   * the subscriber stops instead, its checkpoint before the failed event.
+   */
   onError?: (error: unknown, event: StoredEvent | undefined) => void;
+  stopOnError?: boolean;
 }
 
 export interface DurableSubscriber {
-  /** Position of the last event handled and checkpointed. */
+  /** Position of the last event handled. */
   readonly position: number;
-  /** Resolves once the subscriber has handled every event up to `position`. */
+  /** Resolves true once the subscriber has handled every event up to `position`. */
   waitFor(position: number, timeoutMs?: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
 /**
  * A named follower of the store: resumes after its checkpoint, hands each event to `handle`,
- * then records the event's position. A crash between the two repeats one event, never skips.
+ * then records its progress. A crash between the two repeats events, never skips one.
  */
 export async function startDurableSubscriber(
   store: EventStore,
   options: DurableSubscriberOptions,
 ): Promise<DurableSubscriber> {
-  let position = (await store.loadCheckpoint(options.name)) ?? 0;
+  const every = options.checkpoint ?? { events: 1, ms: 0 };
+  const checkpoint = await store.loadCheckpoint(options.name);
+  let position = checkpoint ?? 0;
+  let saved = position;
+  let unsaved = 0;
+  let timer: NodeJS.Timeout | undefined;
   const subscription = store.subscribe({
-    from: position,
+    from: checkpoint ?? (options.firstStart === 'end' ? 'end' : 0),
     types: options.types,
     tenant: options.tenant,
   });
@@ -45,15 +63,45 @@ export async function startDurableSubscriber(
     }
   }
 
+  async function save(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (saved === position) return;
+    const at = position;
+    await store.saveCheckpoint(options.name, at);
+    saved = at;
+    unsaved = 0;
+  }
+
+  const stopping = new AbortController();
+  async function handleWithRetry(event: StoredEvent): Promise<void> {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 30_000)) {
+      try {
+        return await options.handle(event);
+      } catch (error) {
+        if (options.stopOnError || stopping.signal.aborted) throw error;
+        options.onError?.(error, event);
+        await sleep(delay, stopping.signal);
+        if (stopping.signal.aborted) throw error;
+      }
+    }
+  }
+
   const done = (async () => {
     let current: StoredEvent | undefined;
     try {
       for await (const event of subscription) {
         current = event;
-        await options.handle(event);
-        await store.saveCheckpoint(options.name, event.globalPosition);
+        await handleWithRetry(event);
         position = event.globalPosition;
+        unsaved += 1;
         settleWaiters();
+        if (unsaved >= every.events) await save();
+        else
+          timer ??= setTimeout(
+            () => void save().catch((error) => options.onError?.(error, undefined)),
+            every.ms,
+          );
       }
     } catch (error) {
       options.onError?.(error, current);
@@ -72,11 +120,11 @@ export async function startDurableSubscriber(
         const waiter = {
           position: target,
           resolve: (reached: boolean) => {
-            clearTimeout(timer);
+            clearTimeout(timeout);
             resolve(reached);
           },
         };
-        const timer = setTimeout(() => {
+        const timeout = setTimeout(() => {
           waiters.delete(waiter);
           resolve(false);
         }, timeoutMs);
@@ -84,8 +132,24 @@ export async function startDurableSubscriber(
       });
     },
     async stop() {
+      stopping.abort();
       subscription.close();
       await done;
+      await save().catch((error) => options.onError?.(error, undefined));
     },
   };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

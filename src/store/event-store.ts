@@ -127,6 +127,12 @@ export interface EventStore {
   /** Events whose timestamp is in [from, to), in global order. */
   readByTime(range: { from: Date; to: Date }, options?: GlobalReadOptions): Promise<EventPage>;
 
+  /**
+   * Position of the newest committed event (0 for an empty store): a reader that has seen
+   * this position has seen every write that completed before the call.
+   */
+  headPosition(): Promise<number>;
+
   /** Version, count and first/last timestamps of a stream; undefined if it does not exist. */
   streamInfo(streamId: string): Promise<StreamInfo | undefined>;
 

@@ -28,3 +28,10 @@ export { createMemoryEventStore, type MemoryEventStoreOptions } from './memory.j
 export { createPgliteEventStore, type PGliteLike, type PgliteEventStoreOptions } from './pglite.js';
 export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres.js';
 export { MAX_EVENTS_PER_APPEND } from './prepare-append.js';
+export { toStoreError } from './sql/errors.js';
+export { type MigrationSet, migrate } from './sql/migrate.js';
+export { createPgClient, type PgClientOptions } from './sql/pg-client.js';
+export { createPgliteClient } from './sql/pglite-client.js';
+export type { Query } from './sql/queries.js';
+export { assertSchemaName, type Migration } from './sql/schema.js';
+export type { Row, SqlClient, SqlExecutor } from './sql/sql-client.js';

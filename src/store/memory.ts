@@ -157,6 +157,11 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       }, readOptions);
     },
 
+    async headPosition() {
+      assertOpen();
+      return all.at(-1)?.globalPosition ?? 0;
+    },
+
     async streamInfo(streamId: string): Promise<StreamInfo | undefined> {
       assertOpen();
       const stream = streams.get(streamId);

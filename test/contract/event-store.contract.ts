@@ -371,6 +371,14 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
         expect(rest.events.map((event) => event.data)).toEqual([{ n: 3 }]);
       });
 
+      it('tells the position of the newest committed event', async () => {
+        const store = await fresh();
+        expect(await store.headPosition()).toBe(0);
+        await store.append('h', [happened()]);
+        const { positions } = await store.append('i', [happened(), happened()]);
+        expect(await store.headPosition()).toBe(positions[1]);
+      });
+
       it('tells a stream’s version, event count and first and last timestamps', async () => {
         let clock = Date.parse('2026-04-01T10:00:00.000Z');
         const store = await fresh({ now: () => new Date(clock) });
@@ -620,6 +628,48 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
         expect(handled).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
       });
 
+      it('write throttled checkpoints after a pause and when stopped', async () => {
+        const store = await fresh();
+        const subscriber = await startDurableSubscriber(store, {
+          name: 'batched',
+          handle: async () => {},
+          checkpoint: { events: 1_000, ms: 30 },
+        });
+        const first = await store.append('t', [happened(), happened(), happened()]);
+        expect(await subscriber.waitFor(first.positions[2]!)).toBe(true);
+        await eventually(
+          async () => (await store.loadCheckpoint('batched')) === first.positions[2],
+        );
+        const second = await store.append('t', [happened()]);
+        expect(await subscriber.waitFor(second.positions[0]!)).toBe(true);
+        await subscriber.stop();
+        expect(await store.loadCheckpoint('batched')).toBe(second.positions[0]);
+      });
+
+      it('retry a failing event until it succeeds, never skipping it', async () => {
+        const store = await fresh();
+        await store.append('r', [happened({ n: 1 }), happened({ n: 2 })]);
+        let failures = 0;
+        const handled: unknown[] = [];
+        const errors: unknown[] = [];
+        const subscriber = await startDurableSubscriber(store, {
+          name: 'retrying',
+          handle: async (event) => {
+            if ((event.data as { n: number }).n === 1 && failures < 2) {
+              failures += 1;
+              throw new Error('flaky');
+            }
+            handled.push(event.data);
+          },
+          onError: (error) => errors.push(error),
+        });
+        const last = (await store.readStream('r')).at(-1)!.globalPosition;
+        expect(await subscriber.waitFor(last)).toBe(true);
+        await subscriber.stop();
+        expect(handled).toEqual([{ n: 1 }, { n: 2 }]);
+        expect(errors).toHaveLength(2);
+      });
+
       it('stop before a failed event, so it is handled again on restart', async () => {
         const store = await fresh();
         await store.append('e', [happened({ n: 1 }), happened({ n: 2 })]);
@@ -630,6 +680,7 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
             if ((event.data as { n: number }).n === 2) throw new Error('boom');
           },
           onError: (error) => errors.push(error),
+          stopOnError: true,
         });
         const positions = (await store.readStream('e')).map((event) => event.globalPosition);
         expect(await failing.waitFor(positions[1]!, 1_000)).toBe(false);

@@ -113,6 +113,10 @@ export function readStable(
   };
 }
 
+export function headPosition(schema: string): Query {
+  return { text: `select max(global_position) as head from ${schema}.es_events`, values: [] };
+}
+
 export function stableHead(): Query {
   return { text: `select ${STABLE_HORIZON} - 1 as head`, values: [] };
 }

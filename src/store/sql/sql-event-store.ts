@@ -12,7 +12,7 @@ import { createAppendBatcher } from './append-batcher.js';
 import { toStoreError } from './errors.js';
 import { migrate } from './migrate.js';
 import * as q from './queries.js';
-import { assertSchemaName } from './schema.js';
+import { assertSchemaName, migrations } from './schema.js';
 import type { Row, SqlClient } from './sql-client.js';
 
 export interface SqlEventStoreOptions {
@@ -69,7 +69,7 @@ export async function createSqlEventStore(
     },
   };
 
-  await migrate(client, schema).catch((error) => {
+  await migrate(client, schema, { table: 'es_migrations', migrations }).catch((error) => {
     throw toStoreError(error, 'migration');
   });
   const hub = createSubscriptionHub(reader, onBackgroundError);
@@ -168,6 +168,11 @@ export async function createSqlEventStore(
         condition: (param) =>
           `occurred_at >= ${param(range.from.toISOString())} and occurred_at < ${param(range.to.toISOString())}`,
       }),
+
+    async headPosition() {
+      const [row] = await run<{ head: number | null }>('headPosition', q.headPosition(schema));
+      return Number(row?.head ?? 0);
+    },
 
     async streamInfo(streamId) {
       const [row] = await run('streamInfo', q.streamInfo(schema, streamId));
