@@ -1,9 +1,10 @@
 import { createEventRegistry, type EventRegistry } from './events/index.js';
+import { registerTaskEvents } from './tasks/index.js';
 
 /**
  * Every event type the gateway stores, with each schema version and upcaster. The store
  * validates appends against it; `npm run schemas` publishes it under `schemas/events/`.
  */
 export function createGatewayRegistry(): EventRegistry {
-  return createEventRegistry();
+  return registerTaskEvents(createEventRegistry());
 }

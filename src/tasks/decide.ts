@@ -1,0 +1,149 @@
+import type { Message, TaskState } from '../a2a/schemas.js';
+import type { TaskCommand } from './commands.js';
+import {
+  InvalidTaskRequestError,
+  TaskConflictError,
+  TaskNotCancelableError,
+  TaskNotFoundError,
+  TaskTerminalError,
+} from './errors.js';
+import type { TaskEvent } from './events.js';
+import { INTERRUPTED_STATES, isSettled, isTerminal, type TaskAggregate } from './state.js';
+
+/**
+ * What a command means for a task in its current state: the events to append, or an error
+ * saying why not. Pure: no I/O, no clock (time comes in the command).
+ */
+export function decide(command: TaskCommand, task: TaskAggregate | undefined): TaskEvent[] {
+  if (command.type === 'SubmitTask') {
+    if (task) throw new TaskConflictError(`task ${command.taskId} already exists`);
+    return [
+      {
+        type: 'task.submitted',
+        data: {
+          taskId: command.taskId,
+          contextId: command.contextId,
+          agent: command.agent,
+          message: { ...command.message, taskId: command.taskId, contextId: command.contextId },
+          ...(command.metadata ? { metadata: command.metadata } : {}),
+          ...(command.pushConfig ? { pushConfig: command.pushConfig } : {}),
+        },
+      },
+    ];
+  }
+  if (!task) throw new TaskNotFoundError('unknown');
+
+  switch (command.type) {
+    case 'ReceiveMessage':
+      return receiveMessage(task, command.message);
+    case 'StartExecution': {
+      assertOpen(task);
+      const resumable = command.resumed && !isSettled(task);
+      if (!task.pendingRun && !resumable) {
+        throw new TaskConflictError(`task ${task.id} has no message waiting to be run`);
+      }
+      return [
+        {
+          type: 'task.execution_started',
+          data: {
+            attempt: task.attempts + 1,
+            executor: command.executor,
+            instance: command.instance,
+            resumed: command.resumed,
+          },
+        },
+      ];
+    }
+    case 'UpdateProgress':
+      return changeStatus(task, 'TASK_STATE_WORKING', command.message, command.at);
+    case 'AppendArtifact':
+      assertOpen(task);
+      return [
+        {
+          type: 'task.artifact_appended',
+          data: {
+            artifact: command.artifact,
+            append: command.append,
+            lastChunk: command.lastChunk,
+          },
+        },
+      ];
+    case 'RequireInput':
+      return changeStatus(task, 'TASK_STATE_INPUT_REQUIRED', command.message, command.at);
+    case 'RequireAuth':
+      return changeStatus(task, 'TASK_STATE_AUTH_REQUIRED', command.message, command.at);
+    case 'Complete':
+      return changeStatus(task, 'TASK_STATE_COMPLETED', command.message, command.at);
+    case 'Fail':
+      return changeStatus(task, 'TASK_STATE_FAILED', command.message, command.at);
+    case 'Reject':
+      return changeStatus(task, 'TASK_STATE_REJECTED', command.message, command.at);
+    case 'Cancel':
+      if (isTerminal(task)) throw new TaskNotCancelableError(task.id, task.status.state);
+      return changeStatus(task, 'TASK_STATE_CANCELED', command.message, command.at);
+    case 'Reply':
+      assertOpen(task);
+      return [{ type: 'task.replied', data: { message: agentMessage(task, command.message) } }];
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown command ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function receiveMessage(task: TaskAggregate, message: Message): TaskEvent[] {
+  assertOpen(task);
+  // A retried follow-up is already in the history: nothing new happens. Retried means the same
+  // id and the same content; clients (the TCK among them) reuse ids for different messages.
+  if (task.history.some((m) => m.role === 'ROLE_USER' && sameMessage(m, message))) return [];
+  if (message.contextId && message.contextId !== task.contextId) {
+    throw new InvalidTaskRequestError(
+      'message.contextId',
+      `message.contextId ${message.contextId} does not match task ${task.id}'s context ${task.contextId}`,
+    );
+  }
+  if (!INTERRUPTED_STATES.has(task.status.state)) {
+    throw new TaskConflictError(
+      `task ${task.id} is ${task.status.state}: it takes a new message once it asks for input`,
+    );
+  }
+  return [
+    {
+      type: 'task.message_received',
+      data: { message: { ...message, taskId: task.id, contextId: task.contextId } },
+    },
+  ];
+}
+
+function changeStatus(
+  task: TaskAggregate,
+  state: TaskState,
+  message: Message | undefined,
+  at: string,
+): TaskEvent[] {
+  assertOpen(task);
+  return [
+    {
+      type: 'task.status_changed',
+      data: {
+        status: {
+          state: state as Exclude<TaskState, 'TASK_STATE_UNSPECIFIED'>,
+          ...(message ? { message: agentMessage(task, message) } : {}),
+          timestamp: at,
+        },
+      },
+    },
+  ];
+}
+
+export function sameMessage(a: Message, b: Message): boolean {
+  return a.messageId === b.messageId && JSON.stringify(a.parts) === JSON.stringify(b.parts);
+}
+
+function agentMessage(task: TaskAggregate, message: Message): Message {
+  return { ...message, taskId: task.id, contextId: task.contextId };
+}
+
+function assertOpen(task: TaskAggregate): void {
+  if (isTerminal(task)) throw new TaskTerminalError(task.id, task.status.state);
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import {
+  ArtifactSchema,
+  MessageSchema,
+  StructSchema,
+  TaskPushNotificationConfigSchema,
+  TaskStatusSchema,
+} from '../a2a/schemas.js';
+import type { EventRegistry } from '../events/index.js';
+
+/**
+ * The events of one task's stream (`task-<id>`). Payloads reuse the A2A data model so a
+ * task's state is a fold of its events and nothing is translated twice. Tenant, principal
+ * and correlation travel in the envelope, not here.
+ */
+export const TaskSubmittedSchema = z.object({
+  taskId: z.string().min(1),
+  contextId: z.string().min(1),
+  /** Name of the hosted agent (agent card) that runs the task. */
+  agent: z.string().min(1),
+  message: MessageSchema,
+  metadata: StructSchema.optional(),
+  pushConfig: TaskPushNotificationConfigSchema.optional(),
+});
+
+/** A follow-up user message on a task that is not terminal (§3.4 multi-turn). */
+export const TaskMessageReceivedSchema = z.object({ message: MessageSchema });
+
+/**
+ * The saga claimed the task for one run of its executor. Appended with the version the saga
+ * saw, so of several instances racing for a task exactly one wins.
+ */
+export const TaskExecutionStartedSchema = z.object({
+  attempt: z.int().positive(),
+  executor: z.string().min(1),
+  instance: z.string().min(1),
+  /** True when the run resumes a task a previous process left unfinished. */
+  resumed: z.boolean(),
+});
+
+export const TaskStatusChangedSchema = z.object({ status: TaskStatusSchema });
+
+export const TaskArtifactAppendedSchema = z.object({
+  artifact: ArtifactSchema,
+  append: z.boolean(),
+  lastChunk: z.boolean(),
+});
+
+/** The agent answered with a Message instead of working on a task (§3.1.1). */
+export const TaskRepliedSchema = z.object({ message: MessageSchema });
+
+export const TASK_EVENT_TYPES = {
+  submitted: 'task.submitted',
+  messageReceived: 'task.message_received',
+  executionStarted: 'task.execution_started',
+  statusChanged: 'task.status_changed',
+  artifactAppended: 'task.artifact_appended',
+  replied: 'task.replied',
+} as const;
+
+export type TaskEvent =
+  | { type: 'task.submitted'; data: z.infer<typeof TaskSubmittedSchema> }
+  | { type: 'task.message_received'; data: z.infer<typeof TaskMessageReceivedSchema> }
+  | { type: 'task.execution_started'; data: z.infer<typeof TaskExecutionStartedSchema> }
+  | { type: 'task.status_changed'; data: z.infer<typeof TaskStatusChangedSchema> }
+  | { type: 'task.artifact_appended'; data: z.infer<typeof TaskArtifactAppendedSchema> }
+  | { type: 'task.replied'; data: z.infer<typeof TaskRepliedSchema> };
+
+export function registerTaskEvents(registry: EventRegistry): EventRegistry {
+  return registry
+    .register({ type: TASK_EVENT_TYPES.submitted, version: 1, schema: TaskSubmittedSchema })
+    .register({
+      type: TASK_EVENT_TYPES.messageReceived,
+      version: 1,
+      schema: TaskMessageReceivedSchema,
+    })
+    .register({
+      type: TASK_EVENT_TYPES.executionStarted,
+      version: 1,
+      schema: TaskExecutionStartedSchema,
+    })
+    .register({ type: TASK_EVENT_TYPES.statusChanged, version: 1, schema: TaskStatusChangedSchema })
+    .register({
+      type: TASK_EVENT_TYPES.artifactAppended,
+      version: 1,
+      schema: TaskArtifactAppendedSchema,
+    })
+    .register({ type: TASK_EVENT_TYPES.replied, version: 1, schema: TaskRepliedSchema });
+}
+
+export function taskStreamId(taskId: string): string {
+  return `task-${taskId}`;
+}
+
+export function isTaskEventType(type: string): type is TaskEvent['type'] {
+  return type.startsWith('task.');
+}

@@ -1,0 +1,155 @@
+import type { StoredEvent } from '../events/index.js';
+import { ConcurrencyError, type EventStore } from '../store/index.js';
+import type { TaskCommand } from './commands.js';
+import { decide } from './decide.js';
+import { TaskNotFoundError } from './errors.js';
+import { type TaskEvent, taskStreamId } from './events.js';
+import { evolve, type TaskEventRecord } from './evolve.js';
+import { eventIds } from './ids.js';
+import type { TaskAggregate } from './state.js';
+
+/** Who asks, and the request the events will point back to (audit: request → events). */
+export interface CommandContext {
+  tenant: string;
+  principal?: string;
+  correlationId: string;
+  causationId?: string;
+  source?: string;
+}
+
+export interface CommandResult {
+  task: TaskAggregate;
+  /** False when the command changed nothing (a retried request, a duplicate message). */
+  changed: boolean;
+}
+
+export interface TaskCommands {
+  /** Loads the task, decides, appends with the version it loaded; retries on a race. */
+  handle(taskId: string, command: TaskCommand, context: CommandContext): Promise<CommandResult>;
+  /** The task as its events say now; undefined when absent or in another tenant. */
+  load(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
+}
+
+const MAX_ATTEMPTS = 8;
+const CACHE_SIZE = 10_000;
+const SNAPSHOT_EVERY = 100;
+
+/**
+ * The only writer of task streams. Keeps recently used tasks in memory and reads just the
+ * events appended since (by anyone: the cache is a snapshot, the store stays the truth), and
+ * saves a store snapshot every 100 events so a cold load of a long task stays short.
+ */
+export function createTaskCommands(store: EventStore): TaskCommands {
+  const cache = new Map<string, TaskAggregate>();
+
+  function remember(task: TaskAggregate): void {
+    cache.delete(task.id);
+    cache.set(task.id, task);
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+
+  async function current(taskId: string): Promise<TaskAggregate | undefined> {
+    let task = cache.get(taskId);
+    if (!task) {
+      const snapshot = await store.loadSnapshot<TaskAggregate>(taskStreamId(taskId));
+      task = snapshot?.state;
+    }
+    const tail = await store.readStream(taskStreamId(taskId), {
+      fromVersion: (task?.version ?? 0) + 1,
+    });
+    const before = task?.version ?? 0;
+    for (const event of tail) task = evolve(task, toRecord(event));
+    if (task) {
+      remember(task);
+      if (Math.floor(task.version / SNAPSHOT_EVERY) > Math.floor(before / SNAPSHOT_EVERY)) {
+        // An optimisation only: a failed save costs a longer replay next time, nothing else.
+        void store.saveSnapshot(taskStreamId(taskId), task.version, task).catch(() => {});
+      }
+    }
+    return task;
+  }
+
+  async function handle(
+    taskId: string,
+    command: TaskCommand,
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    for (let attempt = 1; ; attempt++) {
+      const task = await current(taskId);
+      if (task && task.tenant !== context.tenant) throw new TaskNotFoundError(taskId);
+      if (!task && command.type !== 'SubmitTask') throw new TaskNotFoundError(taskId);
+      // A retried SubmitTask (same Idempotency-Key → same task id) finds its own task.
+      if (task && command.type === 'SubmitTask') return { task, changed: false };
+
+      const events = decide(command, task);
+      if (events.length === 0) return { task: task!, changed: false };
+      try {
+        const result = await store.append(
+          taskStreamId(taskId),
+          events.map((event) => ({
+            id: eventIdFor(taskId, event),
+            type: event.type,
+            data: event.data,
+            // The command's time: the stored events and the state folded here agree exactly.
+            timestamp: command.at,
+            correlationId: context.correlationId,
+            ...(context.causationId ? { causationId: context.causationId } : {}),
+            metadata: {
+              // The default tenant ('') is the absence of one.
+              ...(context.tenant ? { tenant: context.tenant } : {}),
+              ...(context.principal ? { principal: context.principal } : {}),
+              ...(context.source ? { source: context.source } : {}),
+            },
+          })),
+          { expectedVersion: task?.version ?? 'no_stream' },
+        );
+        if (result.alreadyAppended) {
+          cache.delete(taskId);
+          return { task: (await current(taskId))!, changed: false };
+        }
+        let next = task;
+        events.forEach((event, index) => {
+          next = evolve(next, {
+            ...event,
+            timestamp: command.at,
+            streamVersion: result.nextExpectedVersion - events.length + index + 1,
+            globalPosition: result.positions[index]!,
+            tenant: context.tenant,
+          });
+        });
+        remember(next!);
+        return { task: next!, changed: true };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
+        cache.delete(taskId);
+      }
+    }
+  }
+
+  return {
+    handle,
+    async load(taskId, tenant) {
+      const task = await current(taskId);
+      return task && task.tenant === tenant ? task : undefined;
+    },
+  };
+}
+
+function eventIdFor(taskId: string, event: TaskEvent): string | undefined {
+  if (event.type === 'task.submitted') return eventIds.submitted(taskId);
+  if (event.type === 'task.message_received') {
+    return eventIds.messageReceived(taskId, event.data.message.messageId, event.data.message.parts);
+  }
+  return undefined;
+}
+
+export function toRecord(event: StoredEvent): TaskEventRecord {
+  return {
+    type: event.type,
+    data: event.data,
+    timestamp: event.timestamp,
+    streamVersion: event.streamVersion,
+    globalPosition: event.globalPosition,
+    tenant: event.metadata.tenant ?? '',
+  } as TaskEventRecord;
+}

@@ -1,0 +1,221 @@
+import type { TaskState } from '../a2a/schemas.js';
+import type { StoredEvent } from '../events/index.js';
+import { migrate, type Query, type SqlClient } from '../store/index.js';
+import { InvalidTaskRequestError } from './errors.js';
+import { isTaskEventType } from './events.js';
+import { evolve } from './evolve.js';
+import type { TaskAggregate } from './state.js';
+import { toRecord } from './task-commands.js';
+
+export interface TaskListQuery {
+  tenant: string;
+  contextId?: string;
+  state?: TaskState;
+  /** ISO 8601: tasks whose status changed at or after it. */
+  statusTimestampAfter?: string;
+  pageSize: number;
+  pageToken?: string;
+}
+
+export interface TaskListPage {
+  tasks: TaskAggregate[];
+  /** '' on the last page (§3.1.4). */
+  nextPageToken: string;
+  totalSize: number;
+}
+
+/**
+ * The read side of tasks: one row per task, folded from its events by a durable subscriber,
+ * so GetTask and ListTasks never replay streams.
+ */
+export interface TaskView {
+  /** Folds one event in; idempotent (an event at or below the row's version is ignored). */
+  apply(event: StoredEvent): Promise<void>;
+  get(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
+  /** Newest status first; keyset pages so a page costs the same wherever it starts. */
+  list(query: TaskListQuery): Promise<TaskListPage>;
+  /** Tasks (any tenant) that are submitted or working: what a restart must look after. */
+  unsettled(): Promise<TaskAggregate[]>;
+}
+
+const CACHE_SIZE = 10_000;
+
+const viewMigrations = [
+  {
+    version: 1,
+    name: 'task view',
+    sql: (s: string) => `
+      create table ${s}.task_view (
+        task_id text primary key,
+        tenant text not null,
+        context_id text not null,
+        agent text not null,
+        state text not null,
+        status_at timestamptz not null,
+        version bigint not null,
+        position bigint not null,
+        task jsonb not null
+      );
+      create index task_view_recent on ${s}.task_view (tenant, status_at desc, task_id desc);
+      create index task_view_context on ${s}.task_view (tenant, context_id, status_at desc, task_id desc);
+      create index task_view_open on ${s}.task_view (state)
+        where state in ('TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING');`,
+  },
+];
+
+/** The task view in the gateway's database (PostgreSQL or PGlite), beside the events. */
+export async function createSqlTaskView(client: SqlClient, schema: string): Promise<TaskView> {
+  await migrate(client, schema, { table: 'task_view_migrations', migrations: viewMigrations });
+  const cache = new Map<string, TaskAggregate>();
+  const table = `${schema}.task_view`;
+
+  function remember(task: TaskAggregate): void {
+    cache.delete(task.id);
+    cache.set(task.id, task);
+    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+
+  async function load(taskId: string): Promise<TaskAggregate | undefined> {
+    const [row] = await client.query<{ task: TaskAggregate }>({
+      text: `select task from ${table} where task_id = $1`,
+      values: [taskId],
+    });
+    return row?.task;
+  }
+
+  function columns(task: TaskAggregate): unknown[] {
+    return [
+      task.id,
+      task.tenant,
+      task.contextId,
+      task.agent,
+      task.status.state,
+      task.status.timestamp ?? new Date(0).toISOString(),
+      task.version,
+      task.position,
+      JSON.stringify(task),
+    ];
+  }
+
+  return {
+    async apply(event) {
+      if (!isTaskEventType(event.type)) return;
+      const record = toRecord(event);
+      if (record.type === 'task.submitted') {
+        const task = evolve(undefined, record);
+        await client.query({
+          text: `insert into ${table} (task_id, tenant, context_id, agent, state, status_at, version, position, task)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb) on conflict (task_id) do nothing`,
+          values: columns(task),
+        });
+        remember(task);
+        return;
+      }
+      const taskId = event.streamId.slice('task-'.length);
+      let previous = cache.get(taskId);
+      if (!previous || previous.version !== event.streamVersion - 1) previous = await load(taskId);
+      if (!previous || previous.version >= event.streamVersion) return;
+      if (previous.version !== event.streamVersion - 1) {
+        throw new Error(
+          `task view of ${taskId} is at ${previous.version}, got ${event.streamVersion}`,
+        );
+      }
+      const task = evolve(previous, record);
+      await client.query({
+        text: `update ${table} set state = $2, status_at = $3, version = $4, position = $5, task = $6::jsonb
+          where task_id = $1 and version = $7`,
+        values: [
+          task.id,
+          task.status.state,
+          task.status.timestamp ?? new Date(0).toISOString(),
+          task.version,
+          task.position,
+          JSON.stringify(task),
+          previous.version,
+        ],
+      });
+      remember(task);
+    },
+
+    async get(taskId, tenant) {
+      const [row] = await client.query<{ task: TaskAggregate }>({
+        text: `select task from ${table} where task_id = $1 and tenant = $2`,
+        values: [taskId, tenant],
+      });
+      return row?.task;
+    },
+
+    async list(query) {
+      const { filter, values } = listFilter(table, query);
+      const cursor = query.pageToken ? decodePageToken(query.pageToken) : undefined;
+      const pageValues = [...values];
+      let where = filter;
+      if (cursor) {
+        pageValues.push(cursor.at, cursor.id);
+        where += ` and (status_at, task_id) < ($${pageValues.length - 1}::timestamptz, $${pageValues.length})`;
+      }
+      pageValues.push(query.pageSize + 1);
+      const [rows, [count]] = await Promise.all([
+        client.query<{ task: TaskAggregate; status_at: Date | string }>({
+          text: `select task, status_at from ${table} where ${where}
+            order by status_at desc, task_id desc limit $${pageValues.length}`,
+          values: pageValues,
+        }),
+        client.query<{ total: number }>({
+          text: `select count(*)::int as total from ${table} where ${filter}`,
+          values,
+        }),
+      ]);
+      const page = rows.slice(0, query.pageSize);
+      const last = rows.length > query.pageSize ? page[page.length - 1] : undefined;
+      return {
+        tasks: page.map((row) => row.task),
+        nextPageToken: last
+          ? encodePageToken(new Date(last.status_at).toISOString(), last.task.id)
+          : '',
+        totalSize: Number(count?.total ?? 0),
+      };
+    },
+
+    async unsettled() {
+      const rows = await client.query<{ task: TaskAggregate }>({
+        text: `select task from ${table} where state in ('TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING')
+          order by position`,
+        values: [],
+      });
+      return rows.map((row) => row.task);
+    },
+  };
+}
+
+function listFilter(table: string, query: TaskListQuery): Query & { filter: string } {
+  const values: unknown[] = [query.tenant];
+  const where = ['tenant = $1'];
+  if (query.contextId) {
+    values.push(query.contextId);
+    where.push(`context_id = $${values.length}`);
+  }
+  if (query.state) {
+    values.push(query.state);
+    where.push(`state = $${values.length}`);
+  }
+  if (query.statusTimestampAfter) {
+    values.push(query.statusTimestampAfter);
+    where.push(`status_at >= $${values.length}::timestamptz`);
+  }
+  return { text: table, filter: where.join(' and '), values };
+}
+
+function encodePageToken(at: string, id: string): string {
+  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
+}
+
+/** A token this server did not make is a client error naming the field. */
+function decodePageToken(token: string): { at: string; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at)))
+      return { at, id };
+  } catch {}
+  throw new InvalidTaskRequestError('pageToken', 'pageToken is not a token this server returned');
+}

@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidTaskRequestError,
+  type TaskCommand,
+  TaskConflictError,
+  type TaskEvent,
+  TaskNotCancelableError,
+  TaskNotFoundError,
+  TaskTerminalError,
+  toTask,
+} from '../../src/tasks/index.js';
+import { AT, aMessage, fold, given, status, submitted } from '../support/task-spec.js';
+
+const agentSays = (text: string) =>
+  aMessage({ messageId: `a-${text}`, role: 'ROLE_AGENT', parts: [{ text }] });
+
+describe('task decider', () => {
+  it('submits a new task, stamping the message with the task and context ids', () => {
+    given([])
+      .when({
+        type: 'SubmitTask',
+        taskId: 't-1',
+        contextId: 'c-1',
+        agent: 'echo',
+        message: aMessage(),
+        at: AT,
+      })
+      .thenEmits([submitted()]);
+  });
+
+  it('refuses to submit a task id twice', () => {
+    given([submitted()])
+      .when({
+        type: 'SubmitTask',
+        taskId: 't-1',
+        contextId: 'c-1',
+        agent: 'echo',
+        message: aMessage(),
+        at: AT,
+      })
+      .thenThrows(TaskConflictError, /already exists/);
+  });
+
+  it('refuses commands for a task that does not exist', () => {
+    given([]).when({ type: 'Complete', at: AT }).thenThrows(TaskNotFoundError);
+  });
+
+  it('claims a run once per waiting message', () => {
+    const start = {
+      type: 'StartExecution',
+      executor: 'echo',
+      instance: 'i-1',
+      resumed: false,
+      at: AT,
+    } as const;
+    given([submitted()])
+      .when(start)
+      .thenEmits([
+        {
+          type: 'task.execution_started',
+          data: { attempt: 1, executor: 'echo', instance: 'i-1', resumed: false },
+        },
+      ]);
+    given([
+      submitted(),
+      {
+        type: 'task.execution_started',
+        data: { attempt: 1, executor: 'echo', instance: 'i-1', resumed: false },
+      },
+    ])
+      .when(start)
+      .thenThrows(TaskConflictError, /no message waiting/);
+  });
+
+  it('resumes a run a dead process left behind, but never a settled task', () => {
+    const started = {
+      type: 'task.execution_started',
+      data: { attempt: 1, executor: 'echo', instance: 'i-1', resumed: false },
+    } as const;
+    const resume = {
+      type: 'StartExecution',
+      executor: 'echo',
+      instance: 'i-1',
+      resumed: true,
+      at: AT,
+    } as const;
+    given([submitted(), started])
+      .when(resume)
+      .thenEmits([
+        {
+          type: 'task.execution_started',
+          data: { attempt: 2, executor: 'echo', instance: 'i-1', resumed: true },
+        },
+      ]);
+    given([submitted(), started, status('TASK_STATE_INPUT_REQUIRED')])
+      .when(resume)
+      .thenThrows(TaskConflictError);
+  });
+
+  it('records status changes with the agent message and the command time', () => {
+    given([submitted()])
+      .when({ type: 'RequireInput', message: agentSays('which city?'), at: AT })
+      .thenEmits([
+        {
+          type: 'task.status_changed',
+          data: {
+            status: {
+              state: 'TASK_STATE_INPUT_REQUIRED',
+              message: { ...agentSays('which city?'), taskId: 't-1', contextId: 'c-1' },
+              timestamp: AT,
+            },
+          },
+        },
+      ]);
+  });
+
+  it('accepts a follow-up message while the task waits for input (§3.4)', () => {
+    given([submitted(), status('TASK_STATE_INPUT_REQUIRED')])
+      .when({
+        type: 'ReceiveMessage',
+        message: aMessage({ messageId: 'm-2', taskId: 't-1' }),
+        at: AT,
+      })
+      .thenEmits([
+        {
+          type: 'task.message_received',
+          data: { message: aMessage({ messageId: 'm-2', taskId: 't-1', contextId: 'c-1' }) },
+        },
+      ]);
+  });
+
+  it('ignores a retried follow-up with a message id it already holds', () => {
+    given([
+      submitted(),
+      status('TASK_STATE_INPUT_REQUIRED'),
+      {
+        type: 'task.message_received',
+        data: { message: aMessage({ messageId: 'm-2', taskId: 't-1', contextId: 'c-1' }) },
+      },
+      status('TASK_STATE_INPUT_REQUIRED'),
+    ])
+      .when({ type: 'ReceiveMessage', message: aMessage({ messageId: 'm-2' }), at: AT })
+      .thenEmits([]);
+  });
+
+  it('takes a reused message id with other content as a new message', () => {
+    given([submitted(), status('TASK_STATE_INPUT_REQUIRED')])
+      .when({
+        type: 'ReceiveMessage',
+        message: aMessage({ parts: [{ text: 'other words' }] }),
+        at: AT,
+      })
+      .thenEmits([
+        {
+          type: 'task.message_received',
+          data: {
+            message: aMessage({
+              parts: [{ text: 'other words' }],
+              taskId: 't-1',
+              contextId: 'c-1',
+            }),
+          },
+        },
+      ]);
+  });
+
+  it('refuses a message to a terminal task (§3.1.1 UnsupportedOperationError)', () => {
+    given([submitted(), status('TASK_STATE_COMPLETED')])
+      .when({ type: 'ReceiveMessage', message: aMessage({ messageId: 'm-9' }), at: AT })
+      .thenThrows(TaskTerminalError, /TASK_STATE_COMPLETED/);
+  });
+
+  it('refuses a follow-up that names another context', () => {
+    given([submitted(), status('TASK_STATE_INPUT_REQUIRED')])
+      .when({
+        type: 'ReceiveMessage',
+        message: aMessage({ messageId: 'm-2', contextId: 'other' }),
+        at: AT,
+      })
+      .thenThrows(InvalidTaskRequestError, /does not match/);
+  });
+
+  it('refuses a follow-up while the agent is still working', () => {
+    given([submitted(), status('TASK_STATE_WORKING')])
+      .when({ type: 'ReceiveMessage', message: aMessage({ messageId: 'm-2' }), at: AT })
+      .thenThrows(TaskConflictError, /asks for input/);
+  });
+
+  it('cancels an open task and refuses to cancel a finished one (§3.1.5)', () => {
+    given([submitted(), status('TASK_STATE_INPUT_REQUIRED')])
+      .when({ type: 'Cancel', at: AT })
+      .thenEmits([status('TASK_STATE_CANCELED')]);
+    given([submitted(), status('TASK_STATE_COMPLETED')])
+      .when({ type: 'Cancel', at: AT })
+      .thenThrows(TaskNotCancelableError);
+  });
+
+  it('refuses updates after a terminal state, so a canceled run cannot complete', () => {
+    for (const command of [
+      { type: 'Complete', at: AT },
+      { type: 'UpdateProgress', at: AT },
+      {
+        type: 'AppendArtifact',
+        artifact: { artifactId: 'a', parts: [{ text: 'x' }] },
+        append: false,
+        lastChunk: true,
+        at: AT,
+      },
+    ] satisfies TaskCommand[]) {
+      given([submitted(), status('TASK_STATE_CANCELED')])
+        .when(command)
+        .thenThrows(TaskTerminalError);
+    }
+  });
+});
+
+describe('task evolution', () => {
+  it('appends chunks to the artifact with the same id, and replaces it otherwise (§4.2.2)', () => {
+    const chunk = (text: string, append: boolean): TaskEvent => ({
+      type: 'task.artifact_appended',
+      data: { artifact: { artifactId: 'a', parts: [{ text }] }, append, lastChunk: false },
+    });
+    const task = fold([submitted(), chunk('one ', false), chunk('two', true)]);
+    expect(task?.artifacts).toEqual([
+      { artifactId: 'a', parts: [{ text: 'one ' }, { text: 'two' }] },
+    ]);
+    expect(fold([submitted(), chunk('one ', false), chunk('new', false)])?.artifacts).toEqual([
+      { artifactId: 'a', parts: [{ text: 'new' }] },
+    ]);
+  });
+
+  it('keeps history in order: user messages and the agent’s status messages', () => {
+    const task = fold([
+      submitted(),
+      {
+        type: 'task.status_changed',
+        data: {
+          status: {
+            state: 'TASK_STATE_INPUT_REQUIRED',
+            message: agentSays('more?'),
+            timestamp: AT,
+          },
+        },
+      },
+      {
+        type: 'task.message_received',
+        data: { message: aMessage({ messageId: 'm-2', parts: [{ text: 'yes' }] }) },
+      },
+    ]);
+    expect(task?.history.map((m) => m.parts[0]?.text)).toEqual(['hello', 'more?', 'yes']);
+    expect(task?.status.state).toBe('TASK_STATE_WORKING');
+    expect(task?.pendingRun).toBe(true);
+  });
+
+  it('shows clients the task with the history they asked for (§3.2.4 historyLength)', () => {
+    const task = fold([submitted(), status('TASK_STATE_COMPLETED')])!;
+    expect(toTask(task, { historyLength: 0 }).history).toBeUndefined();
+    expect(toTask(task, { historyLength: 5 }).history).toHaveLength(1);
+    expect(toTask(task)).toEqual({
+      id: 't-1',
+      contextId: 'c-1',
+      status: { state: 'TASK_STATE_COMPLETED', timestamp: AT },
+      history: [{ ...aMessage(), taskId: 't-1', contextId: 'c-1' }],
+    });
+  });
+});
