@@ -1,0 +1,66 @@
+import type { Artifact, Message, Task, TaskState } from '../a2a/schemas.js';
+
+/** What an executor may report while it works; the saga stores each as an event first. */
+export type Emission =
+  | {
+      kind: 'status';
+      state: Exclude<
+        TaskState,
+        'TASK_STATE_UNSPECIFIED' | 'TASK_STATE_SUBMITTED' | 'TASK_STATE_CANCELED'
+      >;
+      /** An agent message to show with the status (it joins the task's history). */
+      message?: Message;
+    }
+  | { kind: 'artifact'; artifact: Artifact; append?: boolean; lastChunk?: boolean }
+  /** Answer with a Message instead of working on a task (§3.1.1): the task completes with it. */
+  | { kind: 'message'; message: Message };
+
+export interface ExecutionContext {
+  /** The task as stored when the run began, its history ending with `message`. */
+  task: Task;
+  /** The user message this run answers. */
+  message: Message;
+  /** Name of the hosted agent (its agent card) the task was sent to. */
+  agent: string;
+  /** Aborted on cancel, timeout or shutdown; `signal.reason` says which. */
+  signal: AbortSignal;
+  /** True when the run repeats one a stopped process could not finish. */
+  resumed: boolean;
+}
+
+/**
+ * The port behind every hosted agent: builtin code, an MCP tool, an upstream A2A agent.
+ *
+ * Contract:
+ * - `emit` resolves once the emission is stored; it rejects when the task no longer takes
+ *   updates (canceled meanwhile) — stop then.
+ * - A run ends by emitting a terminal state (completed, failed, rejected), an interrupted one
+ *   (input-required, auth-required; the next user message starts a new run) or a `message`,
+ *   and then returning. Returning without one fails the task; so does throwing.
+ * - Honour `signal`: return (or throw) promptly once it is aborted. Executors never write to
+ *   the store themselves.
+ * - Runs may repeat after a crash (`resumed`): use ids derived from the input (e.g. the
+ *   artifactId from the messageId) so a repeat replaces rather than duplicates.
+ *
+ * @example
+ * const shout: AgentExecutor = {
+ *   async execute({ message }, emit) {
+ *     const text = message.parts.map((part) => part.text ?? '').join('');
+ *     await emit({ kind: 'artifact', artifact: { artifactId: `shout-${message.messageId}`, parts: [{ text: text.toUpperCase() }] } });
+ *     await emit({ kind: 'status', state: 'TASK_STATE_COMPLETED' });
+ *   },
+ * };
+ */
+export interface AgentExecutor {
+  execute(context: ExecutionContext, emit: (emission: Emission) => Promise<void>): Promise<void>;
+}
+
+/** Why a run's signal was aborted. */
+export type AbortCause = 'canceled' | 'timeout' | 'shutdown';
+
+export class RunAborted extends Error {
+  constructor(readonly why: AbortCause) {
+    super(`run aborted: ${why}`);
+    this.name = 'RunAborted';
+  }
+}

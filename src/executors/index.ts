@@ -1,0 +1,8 @@
+export {
+  type AbortCause,
+  type AgentExecutor,
+  type Emission,
+  type ExecutionContext,
+  RunAborted,
+} from './agent-executor.js';
+export { createEchoAgent, ECHO_COMMANDS } from './builtin/echo.js';

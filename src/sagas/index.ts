@@ -1,0 +1,6 @@
+export {
+  type AgentRuntime,
+  createTaskLifecycle,
+  type TaskLifecycle,
+  type TaskLifecycleOptions,
+} from './task-lifecycle.js';
