@@ -1,58 +1,162 @@
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import {
+  createA2aService,
+  createJsonRpcBinding,
+  type ExecutorSpec,
+  type HostedAgent,
+  loadHostedAgents,
+} from './a2a/index.js';
 import type { Config } from './config/index.js';
+import { type AgentExecutor, createEchoAgent } from './executors/index.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import { createApp, type RunningServer, startHttpServer } from './http/index.js';
 import type { Logger } from './observability/index.js';
+import { type AgentRuntime, createTaskLifecycle } from './sagas/index.js';
 import {
+  createPgClient,
+  createPgliteClient,
   createPgliteEventStore,
   createPostgresEventStore,
   type EventStore,
+  type SqlClient,
+  startDurableSubscriber,
 } from './store/index.js';
+import { createSqlTaskView, createTaskCommands, followTask } from './tasks/index.js';
 
 export interface Gateway {
   url: string;
   store: EventStore;
-  /** Graceful: stop accepting, finish requests and appends in flight, close the store. */
+  agents: readonly HostedAgent[];
+  /** Graceful: stop accepting, end streams, finish requests and appends in flight, close. */
   stop(): Promise<void>;
 }
 
-/** The composition root: wires config to a store, the HTTP app and a listening server. */
+interface Database {
+  store: EventStore;
+  kind: 'pglite' | 'postgres';
+  /** A connection for read models beside the events (the task view). */
+  views: SqlClient;
+  close(): Promise<void>;
+}
+
+/** The composition root: config in, a listening gateway out. */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
-  const { store, kind } = await openStore(config, logger);
-  let server: RunningServer;
+  const agents = await loadHostedAgents(resolve(config.AGENT_CARDS_DIR));
+  const runtimes = new Map(agents.map((agent) => [agent.name, runtimeOf(agent)]));
+  const db = await openDatabase(config, logger);
+  const cleanups: (() => Promise<void>)[] = [() => db.close()];
+  const cleanUp = async () => {
+    for (const step of cleanups.reverse())
+      await step().catch((error) => logger.warn('cleanup failed', { error }));
+  };
   try {
-    server = await startHttpServer(createApp({ store, storeKind: kind, logger }), {
+    const { store } = db;
+    const commands = createTaskCommands(store);
+    const view = await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
+    const projector = await startDurableSubscriber(store, {
+      name: 'task-view',
+      handle: (event) => view.apply(event),
+      checkpoint: { events: 200, ms: 250 },
+      onError: (error, event) =>
+        logger.error('task view stopped', { error, position: event?.globalPosition }),
+    });
+    cleanups.push(() => projector.stop());
+    const catchUp = async () => {
+      await projector.waitFor(await store.headPosition(), config.READ_CONSISTENCY_TIMEOUT_MS);
+    };
+    await catchUp();
+
+    const instance = config.INSTANCE_ID ?? hostname();
+    const lifecycle = createTaskLifecycle({
+      store,
+      commands,
+      view,
+      runtimeFor: (agent) => runtimes.get(agent),
+      instance,
+      logger,
+    });
+    await lifecycle.start();
+    cleanups.push(() => lifecycle.stop());
+
+    const service = createA2aService({
+      commands,
+      view,
+      follow: (taskId, after, signal) => followTask(store, taskId, after, signal),
+      catchUp,
+    });
+    const shutdown = new AbortController();
+    let publicUrl = config.PUBLIC_URL ?? '';
+    const app = createApp({
+      store,
+      storeKind: db.kind,
+      logger,
+      a2a: {
+        agents,
+        binding: createJsonRpcBinding(service, logger),
+        publicUrl: () => publicUrl,
+        maxBodyBytes: config.MAX_BODY_BYTES,
+        heartbeatMs: config.SSE_HEARTBEAT_MS,
+        shutdown: shutdown.signal,
+      },
+      audit: { commands },
+    });
+    const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
       port: config.PORT,
     });
+    publicUrl ||= server.url;
+    logger.info('gateway listening', {
+      url: server.url,
+      publicUrl,
+      store: db.kind,
+      agents: agents.map((agent) => agent.name),
+      instance,
+    });
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: server.url,
+      store,
+      agents,
+      stop() {
+        stopping ??= (async () => {
+          logger.info('shutting down: ending streams, finishing requests in flight');
+          // Streams end now (clients resume elsewhere with Last-Event-ID); requests finish.
+          shutdown.abort();
+          await server.close(config.SHUTDOWN_TIMEOUT_MS);
+          await cleanUp();
+          logger.info('shut down cleanly');
+        })();
+        return stopping;
+      },
+    };
   } catch (error) {
-    await store.close();
+    await cleanUp();
     throw error;
   }
-  logger.info('gateway listening', { url: server.url, store: kind });
+}
 
-  let stopping: Promise<void> | undefined;
+const BUILTIN_EXECUTORS: Record<
+  Extract<ExecutorSpec, { kind: 'builtin' }>['agent'],
+  () => AgentExecutor
+> = {
+  echo: createEchoAgent,
+};
+
+function runtimeOf(agent: HostedAgent): AgentRuntime {
   return {
-    url: server.url,
-    store,
-    stop() {
-      stopping ??= (async () => {
-        logger.info('shutting down: finishing requests in flight');
-        await server.close(config.SHUTDOWN_TIMEOUT_MS);
-        await store.close();
-        logger.info('shut down cleanly');
-      })();
-      return stopping;
-    },
+    executor: BUILTIN_EXECUTORS[agent.executor.agent](),
+    executorName: `${agent.executor.kind}:${agent.executor.agent}`,
+    timeoutMs: agent.timeoutMs,
+    onRestart: agent.onRestart,
   };
 }
 
-/** Opens the configured store (PostgreSQL when DATABASE_URL is set, else PGlite), migrated. */
-export async function openStore(
-  config: Config,
-  logger: Logger,
-): Promise<{ store: EventStore; kind: 'pglite' | 'postgres' }> {
+/** PostgreSQL when DATABASE_URL is set, else embedded PGlite in DATA_DIR; migrated. */
+async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   const registry = createGatewayRegistry();
   const onBackgroundError = (error: unknown) =>
     logger.warn('event store background error', { error });
@@ -69,21 +173,58 @@ export async function openStore(
       registry,
       onBackgroundError,
     });
-    return { store, kind: 'postgres' };
+    const views = createPgClient({
+      connectionString: config.DATABASE_URL,
+      max: 4,
+      applicationName: 'a2a-gateway:views',
+    });
+    return {
+      store,
+      kind: 'postgres',
+      views,
+      async close() {
+        await store.close();
+        await views.close();
+      },
+    };
   }
   const dataDir = resolve(config.DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   logger.info(
     'opening embedded PGlite event store (the first start initialises it: a few seconds)',
-    {
-      dataDir,
-    },
+    { dataDir },
   );
-  const store = await createPgliteEventStore({
-    dataDir,
-    schema: config.DATABASE_SCHEMA,
-    registry,
-    onBackgroundError,
-  });
-  return { store, kind: 'pglite' };
+  // One PGlite per folder and process: the store and the views share it.
+  const pglite = await PGlite.create(dataDir);
+  try {
+    const store = await createPgliteEventStore({
+      pglite,
+      schema: config.DATABASE_SCHEMA,
+      registry,
+      onBackgroundError,
+    });
+    return {
+      store,
+      kind: 'pglite',
+      views: createPgliteClient(pglite, { owned: false }),
+      async close() {
+        await store.close();
+        await pglite.close();
+      },
+    };
+  } catch (error) {
+    await pglite.close();
+    throw error;
+  }
+}
+
+/** Applies every pending migration (event store and read models), then closes (`migrate`). */
+export async function migrateDatabase(config: Config, logger: Logger): Promise<string> {
+  const db = await openDatabase(config, logger);
+  try {
+    await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
+    return db.kind;
+  } finally {
+    await db.close();
+  }
 }

@@ -3,6 +3,7 @@
 export * from './schemas/agent-card.js';
 export * from './schemas/message.js';
 export * from './schemas/methods.js';
+export { JsonValueSchema, StructSchema } from './schemas/primitives.js';
 export * from './schemas/push-notification.js';
 export * from './schemas/requests.js';
 export * from './schemas/responses.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { openStore } from '../gateway.js';
+import { migrateDatabase } from '../gateway.js';
 import { createLogger } from '../observability/index.js';
 
 // `npm run cli -- <command>`: operator commands against the configured store.
@@ -16,8 +16,7 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger({ level: config.LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
-    const { store, kind } = await openStore(config, logger);
-    await store.close();
+    const kind = await migrateDatabase(config, logger);
     console.log(`${kind} store migrated (schema ${config.DATABASE_SCHEMA})`);
   });
 

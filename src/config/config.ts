@@ -23,6 +23,23 @@ export const ConfigSchema = z.object({
     .default('a2a_gateway'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** Base URL clients reach the gateway at (agent cards are built from it); default from HOST/PORT. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Folder of hosted agent definitions (one JSON file per agent). */
+  AGENT_CARDS_DIR: z.string().min(1).default('./agent-cards'),
+  /** Request bodies above this are refused before they are read. */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** Comment lines keep idle SSE streams open through proxies. */
+  SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Names this instance across restarts: recovery resumes only the runs it started itself. */
+  INSTANCE_ID: z.string().min(1).max(100).optional(),
+  /** Longest a read waits for the task view to catch up with writes before answering anyway. */
+  READ_CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
   /** How long a shutdown may wait for in-flight work before it gives up. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -1,17 +1,23 @@
 import { Hono } from 'hono';
 import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
+import type { TaskCommands } from '../tasks/index.js';
+import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
+import { mountAuditRoutes } from './audit-routes.js';
 
 export interface AppDependencies {
   store: EventStore;
   /** Which adapter backs the store, as health checks report it. */
   storeKind: 'pglite' | 'postgres' | 'memory';
   logger: Logger;
+  a2a?: A2aRoutesOptions;
+  audit?: { commands: TaskCommands };
 }
 
-/** The HTTP face of the gateway. Routes are added here as the layers below them grow. */
-export function createApp({ store, storeKind, logger }: AppDependencies): Hono {
-  const app = new Hono();
+/** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
+export function createApp({ store, storeKind, logger, a2a, audit }: AppDependencies): Hono {
+  // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
+  const app = new Hono({ strict: false });
 
   // Healthy means: this process serves and its store answers a query.
   app.get('/healthz', async (c) => {
@@ -23,6 +29,16 @@ export function createApp({ store, storeKind, logger }: AppDependencies): Hono {
       return c.json({ status: 'unavailable', store: storeKind, reason: describe(error) }, 503);
     }
   });
+
+  if (a2a) mountA2aRoutes(app, a2a);
+  if (audit) {
+    mountAuditRoutes(app, {
+      store,
+      commands: audit.commands,
+      heartbeatMs: a2a?.heartbeatMs ?? 15_000,
+      ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
+    });
+  }
 
   app.notFound((c) =>
     c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),

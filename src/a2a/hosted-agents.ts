@@ -1,0 +1,130 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { type AgentCard, AgentCardSchema } from './schemas.js';
+
+/** How a hosted agent is executed. More kinds (MCP tool, upstream A2A agent) come later. */
+export const ExecutorSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('builtin'), agent: z.enum(['echo']) }),
+]);
+export type ExecutorSpec = z.infer<typeof ExecutorSpecSchema>;
+
+/**
+ * One file in `agent-cards/`: the public card without what the gateway fills in
+ * (interfaces, capabilities), plus how the agent runs.
+ */
+export const HostedAgentFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  /** URL name: the agent is served at /agents/<name>. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
+  default: z.boolean().optional(),
+  card: AgentCardSchema.omit({ supportedInterfaces: true, capabilities: true }).strict(),
+  executor: ExecutorSpecSchema,
+  timeoutMs: z.int().min(100).max(86_400_000).default(300_000),
+  /** What a restart does with a task this agent was running: run it again or fail it. */
+  onRestart: z.enum(['resume', 'fail']).default('resume'),
+});
+
+export interface HostedAgent {
+  name: string;
+  isDefault: boolean;
+  /** The card as written in the file; `publicCard` adds interfaces and capabilities. */
+  card: z.infer<typeof HostedAgentFileSchema>['card'];
+  executor: ExecutorSpec;
+  timeoutMs: number;
+  onRestart: 'resume' | 'fail';
+  /** Where it came from, for error messages. */
+  source: string;
+  /** When the file last changed: the card's Last-Modified. */
+  modifiedAt: Date;
+}
+
+/** What the gateway implements: cards must not claim more (§4.4.3 capabilities). */
+export const GATEWAY_CAPABILITIES = {
+  streaming: true,
+  pushNotifications: false,
+  extendedAgentCard: false,
+} as const;
+
+export class AgentCardError extends Error {
+  constructor(
+    readonly path: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${path}: ${field ? `${field}: ` : ''}${message}`);
+    this.name = 'AgentCardError';
+  }
+}
+
+/**
+ * Reads every `*.json` file of `dir`. A bad file stops start-up with its path and the field,
+ * so a typo never serves a half-valid card.
+ */
+export async function loadHostedAgents(dir: string): Promise<HostedAgent[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
+  } catch (error) {
+    throw new AgentCardError(
+      dir,
+      '',
+      `cannot read the agent cards folder (${(error as Error).message})`,
+    );
+  }
+  if (names.length === 0) throw new AgentCardError(dir, '', 'no agent card files (*.json) found');
+  const agents: HostedAgent[] = [];
+  for (const file of names) {
+    const path = join(dir, file);
+    const text = await readFile(path, 'utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new AgentCardError(path, '', `not valid JSON (${(error as Error).message})`);
+    }
+    const parsed = HostedAgentFileSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new AgentCardError(path, issue.path.join('.'), issue.message);
+    }
+    const { mtime } = await stat(path);
+    agents.push({
+      name: parsed.data.name,
+      isDefault: parsed.data.default ?? false,
+      card: parsed.data.card,
+      executor: parsed.data.executor,
+      timeoutMs: parsed.data.timeoutMs,
+      onRestart: parsed.data.onRestart,
+      source: path,
+      modifiedAt: mtime,
+    });
+  }
+  const seen = new Set<string>();
+  for (const agent of agents) {
+    if (seen.has(agent.name))
+      throw new AgentCardError(agent.source, 'name', `${agent.name} is used twice`);
+    seen.add(agent.name);
+  }
+  const defaults = agents.filter((agent) => agent.isDefault);
+  if (defaults.length > 1) {
+    throw new AgentCardError(defaults[1]!.source, 'default', 'only one agent can be the default');
+  }
+  if (defaults.length === 0) agents[0]!.isDefault = true;
+  return agents;
+}
+
+/** The card as served: interfaces point at this gateway (PUBLIC_URL), capabilities tell the truth. */
+export function publicCard(agent: HostedAgent, publicUrl: string, tenant?: string): AgentCard {
+  const base = publicUrl.replace(/\/+$/, '');
+  const url = `${base}${tenant ? `/${encodeURIComponent(tenant)}` : ''}/agents/${agent.name}`;
+  const scope = tenant ? { tenant } : {};
+  return {
+    ...agent.card,
+    supportedInterfaces: [
+      { url, protocolBinding: 'JSONRPC', protocolVersion: '1.0', ...scope },
+      { url, protocolBinding: 'JSONRPC', protocolVersion: '0.3', ...scope },
+    ],
+    capabilities: { ...GATEWAY_CAPABILITIES },
+  };
+}

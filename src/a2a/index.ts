@@ -1,0 +1,19 @@
+export { A2A_ERROR_CODES, A2aError, type JsonRpcError, toJsonRpcError } from './errors.js';
+export {
+  AgentCardError,
+  type ExecutorSpec,
+  GATEWAY_CAPABILITIES,
+  type HostedAgent,
+  loadHostedAgents,
+  publicCard,
+} from './hosted-agents.js';
+export { createJsonRpcBinding, type JsonRpcBinding, type RpcReply } from './jsonrpc.js';
+export {
+  type A2aService,
+  type A2aServiceDependencies,
+  createA2aService,
+  type RequestContext,
+  type StreamItem,
+} from './service.js';
+export { cardToV03 } from './v03/translate.js';
+export { negotiateVersion, type ProtocolVersion } from './versions.js';

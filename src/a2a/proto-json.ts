@@ -1,0 +1,52 @@
+import type { z } from 'zod';
+
+/**
+ * ProtoJSON parsers accept a field's proto name (`context_id`) as well as its JSON name
+ * (`contextId`); clients such as the TCK send both. This renames proto names to JSON names
+ * wherever the schema has that field, and nowhere else: free-form objects (metadata, data
+ * parts) keep their keys.
+ */
+export function normalizeProtoJsonKeys(value: unknown, schema: z.ZodType): unknown {
+  const target = unwrap(schema);
+  if (Array.isArray(value)) {
+    return target?.def.type === 'array'
+      ? value.map((item) =>
+          normalizeProtoJsonKeys(item, (target as z.ZodArray).element as z.ZodType),
+        )
+      : value;
+  }
+  if (!isPlainObject(value) || target?.def.type !== 'object') return value;
+  const shape = (target as z.ZodObject).shape as Record<string, z.ZodType>;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const name = key.includes('_') ? toJsonName(key) : key;
+    const field = shape[name] ? name : key;
+    if (field !== key && Object.hasOwn(value, field)) continue; // the JSON name wins
+    out[field] = shape[field] ? normalizeProtoJsonKeys(item, shape[field]) : item;
+  }
+  return out;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType | undefined {
+  let current: z.ZodType | undefined = schema;
+  for (let i = 0; i < 10 && current; i++) {
+    const { type } = current.def;
+    if (type === 'optional' || type === 'nullable' || type === 'default' || type === 'readonly') {
+      current = (current.def as unknown as { innerType: z.ZodType }).innerType;
+    } else if (type === 'pipe') {
+      current = (current.def as unknown as { in: z.ZodType }).in;
+    } else {
+      return current;
+    }
+  }
+  return current;
+}
+
+/** protoc's JSON name: drop each `_` and upper-case the letter after it. */
+function toJsonName(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

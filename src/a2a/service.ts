@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto';
+import type { StoredEvent } from '../events/index.js';
+import {
+  type CommandContext,
+  evolve,
+  isSettled,
+  isTerminal,
+  newTaskId,
+  type TaskAggregate,
+  type TaskCommands,
+  type TaskView,
+  toRecord,
+  toTask,
+} from '../tasks/index.js';
+import { A2aError } from './errors.js';
+import type { HostedAgent } from './hosted-agents.js';
+import { assertAcceptedParts } from './input-modes.js';
+import type {
+  CancelTaskRequest,
+  GetTaskRequest,
+  ListTasksRequest,
+  ListTasksResponse,
+  SendMessageRequest,
+  SendMessageResponse,
+  StreamResponse,
+  SubscribeToTaskRequest,
+  Task,
+} from './schemas.js';
+import { toStreamResponse } from './stream-responses.js';
+
+/** Who is asking, on behalf of which tenant, about which hosted agent. */
+export interface RequestContext {
+  agent: HostedAgent;
+  /** '' is the default tenant. */
+  tenant: string;
+  /** Authenticated caller; 'anonymous' until auth is configured. */
+  principal: string;
+  correlationId: string;
+  /** `Idempotency-Key` header: a retried SendMessage returns the task its first try made. */
+  idempotencyKey?: string;
+  /** `Last-Event-ID` header of a reconnecting SSE client: the position it saw last. */
+  lastEventId?: number;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+/** One event of an SSE stream: its store position (the SSE `id`) and what the client sees. */
+export interface StreamItem {
+  position: number;
+  response: StreamResponse;
+}
+
+export interface A2aServiceDependencies {
+  commands: TaskCommands;
+  view: TaskView;
+  /** The task's events after a position, stored then live (tasks/follow-task.ts). */
+  follow: (taskId: string, after: number, signal?: AbortSignal) => AsyncIterable<StoredEvent>;
+  /** Waits (bounded) until the task view has folded every write completed before the call. */
+  catchUp: () => Promise<void>;
+  now?: () => Date;
+}
+
+/** A stream waits this long for the agent's first update to tell a Message reply from a task. */
+const FIRST_UPDATE_WAIT_MS = 1_000;
+
+/**
+ * The A2A operations over the event-sourced tasks. Params arrive validated; results are
+ * v1.0 objects; errors are thrown as domain errors or A2aError for the binding to map.
+ */
+export function createA2aService(deps: A2aServiceDependencies) {
+  const now = deps.now ?? (() => new Date());
+
+  function commandContext(ctx: RequestContext): CommandContext {
+    return {
+      tenant: ctx.tenant,
+      principal: ctx.principal,
+      correlationId: ctx.correlationId,
+      source: 'a2a',
+    };
+  }
+
+  /** Stores the message: a new task, or a follow-up on the task it names (§3.4). */
+  async function accept(params: SendMessageRequest, ctx: RequestContext): Promise<TaskAggregate> {
+    assertAcceptedParts(params.message, ctx.agent.card.defaultInputModes);
+    if (params.configuration?.taskPushNotificationConfig) {
+      throw new A2aError(
+        'PUSH_NOTIFICATION_NOT_SUPPORTED',
+        'push notifications are not supported yet',
+      );
+    }
+    const at = now().toISOString();
+    const { message } = params;
+    if (message.taskId) {
+      const result = await deps.commands.handle(
+        message.taskId,
+        { type: 'ReceiveMessage', message, at },
+        commandContext(ctx),
+      );
+      return result.task;
+    }
+    const taskId = newTaskId(
+      ctx.idempotencyKey
+        ? { tenant: ctx.tenant, principal: ctx.principal, key: ctx.idempotencyKey }
+        : undefined,
+    );
+    const result = await deps.commands.handle(
+      taskId,
+      {
+        type: 'SubmitTask',
+        taskId,
+        contextId: message.contextId ?? randomUUID(),
+        agent: ctx.agent.name,
+        message,
+        ...(params.metadata ? { metadata: params.metadata } : {}),
+        at,
+      },
+      commandContext(ctx),
+    );
+    return result.task;
+  }
+
+  /** Folds the task's events after `task.position` until `until` holds or the client leaves. */
+  async function waitFor(
+    task: TaskAggregate,
+    until: (task: TaskAggregate) => boolean,
+    signal?: AbortSignal,
+  ) {
+    let current = task;
+    if (until(current)) return current;
+    for await (const event of deps.follow(task.id, task.position, signal)) {
+      current = evolve(current, toRecord(event));
+      if (until(current)) break;
+    }
+    return current;
+  }
+
+  /** Events after the task's position, as stream items, until `last` says to stop. */
+  async function* updates(
+    task: TaskAggregate,
+    after: number,
+    last: (task: TaskAggregate) => boolean,
+    signal?: AbortSignal,
+  ): AsyncGenerator<StreamItem> {
+    let current = task;
+    for await (const event of deps.follow(task.id, after, signal)) {
+      current = event.streamVersion > current.version ? evolve(current, toRecord(event)) : current;
+      const response = toStreamResponse(current, event);
+      if (response) yield { position: event.globalPosition, response };
+      if (last(current)) return;
+    }
+  }
+
+  const endsSendStream = (task: TaskAggregate) => isSettled(task) || task.reply !== undefined;
+
+  return {
+    async sendMessage(
+      params: SendMessageRequest,
+      ctx: RequestContext,
+    ): Promise<SendMessageResponse> {
+      let task = await accept(params, ctx);
+      if (!params.configuration?.returnImmediately) {
+        task = await waitFor(task, (t) => isSettled(t) && !t.pendingRun, ctx.signal);
+      }
+      if (task.reply) return { message: task.reply };
+      return { task: toTask(task, { historyLength: params.configuration?.historyLength }) };
+    },
+
+    /**
+     * §3.1.2: a Task first, then its updates, closing at a terminal or interrupted state; or,
+     * when the agent answers with a Message, that Message alone.
+     */
+    async sendStreamingMessage(
+      params: SendMessageRequest,
+      ctx: RequestContext,
+    ): Promise<AsyncIterable<StreamItem>> {
+      const task = await accept(params, ctx);
+      const historyLength = params.configuration?.historyLength;
+      const snapshot: StreamItem = {
+        position: task.position,
+        response: { task: toTask(task, { historyLength }) },
+      };
+      return (async function* () {
+        const stream = updates(task, task.position, endsSendStream, ctx.signal)[
+          Symbol.asyncIterator
+        ]();
+        try {
+          let pending: Promise<IteratorResult<StreamItem>> | undefined = stream.next();
+          const first = await within(pending, FIRST_UPDATE_WAIT_MS);
+          if (first !== 'timeout') {
+            pending = undefined;
+            if (!first.done && first.value.response.message) {
+              yield first.value;
+              return;
+            }
+          }
+          yield snapshot;
+          if (first !== 'timeout') {
+            if (first.done) return;
+            yield first.value;
+          }
+          for (
+            let next = await (pending ?? stream.next());
+            !next.done;
+            next = await stream.next()
+          ) {
+            yield next.value;
+          }
+        } finally {
+          await stream.return?.(undefined);
+        }
+      })();
+    },
+
+    async getTask(params: GetTaskRequest, ctx: RequestContext): Promise<Task> {
+      await deps.catchUp();
+      const task = await deps.view.get(params.id, ctx.tenant);
+      if (!task) throw notFound(params.id);
+      return toTask(task, { historyLength: params.historyLength });
+    },
+
+    async listTasks(params: ListTasksRequest, ctx: RequestContext): Promise<ListTasksResponse> {
+      await deps.catchUp();
+      const pageSize = params.pageSize ?? 50;
+      const page = await deps.view.list({
+        tenant: ctx.tenant,
+        pageSize,
+        ...(params.contextId ? { contextId: params.contextId } : {}),
+        ...(params.status && params.status !== 'TASK_STATE_UNSPECIFIED'
+          ? { state: params.status }
+          : {}),
+        ...(params.statusTimestampAfter
+          ? { statusTimestampAfter: params.statusTimestampAfter }
+          : {}),
+        ...(params.pageToken ? { pageToken: params.pageToken } : {}),
+      });
+      return {
+        tasks: page.tasks.map((task) =>
+          toTask(task, {
+            historyLength: params.historyLength,
+            includeArtifacts: params.includeArtifacts ?? false,
+          }),
+        ),
+        nextPageToken: page.nextPageToken,
+        pageSize,
+        totalSize: page.totalSize,
+      };
+    },
+
+    async cancelTask(params: CancelTaskRequest, ctx: RequestContext): Promise<Task> {
+      const result = await deps.commands.handle(
+        params.id,
+        { type: 'Cancel', at: now().toISOString() },
+        commandContext(ctx),
+      );
+      return toTask(result.task);
+    },
+
+    /**
+     * §3.1.6: the Task, then its updates until a terminal state. A client reconnecting with
+     * `Last-Event-ID` gets exactly the events after that position instead of a new snapshot,
+     * even if the task has ended meanwhile.
+     */
+    async subscribeToTask(
+      params: SubscribeToTaskRequest,
+      ctx: RequestContext,
+    ): Promise<AsyncIterable<StreamItem>> {
+      const task = await deps.commands.load(params.id, ctx.tenant);
+      if (!task) throw notFound(params.id);
+      const resume = ctx.lastEventId;
+      if (resume === undefined && isTerminal(task)) {
+        throw new A2aError(
+          'UNSUPPORTED_OPERATION',
+          `task ${task.id} is ${task.status.state}: nothing left to follow`,
+        );
+      }
+      if (resume !== undefined) {
+        return replayFrom(task, resume);
+      }
+      return (async function* () {
+        yield { position: task.position, response: { task: toTask(task) } };
+        yield* updates(task, task.position, isTerminal, ctx.signal);
+      })();
+    },
+
+    async getExtendedAgentCard(): Promise<never> {
+      // §3.3.4: the capability is declared false, so the operation is unsupported.
+      throw new A2aError('UNSUPPORTED_OPERATION', 'this agent has no extended agent card');
+    },
+
+    async pushNotificationConfig(): Promise<never> {
+      throw new A2aError(
+        'PUSH_NOTIFICATION_NOT_SUPPORTED',
+        'push notifications are not supported yet',
+      );
+    },
+  };
+
+  /** From a position the client saw: the state there is rebuilt, then everything after it. */
+  async function replayFrom(
+    latest: TaskAggregate,
+    position: number,
+  ): Promise<AsyncIterable<StreamItem>> {
+    let base: TaskAggregate | undefined;
+    let after = 0;
+    for await (const event of deps.follow(latest.id, 0)) {
+      if (event.globalPosition > position) break;
+      base = evolve(base, toRecord(event));
+      after = event.globalPosition;
+      if (event.globalPosition >= latest.position) break;
+    }
+    if (!base)
+      throw new A2aError('INVALID_PARAMS', 'Last-Event-ID is not a position of this task', {
+        field: 'Last-Event-ID',
+      });
+    if (isTerminal(base)) return (async function* () {})();
+    return updates(base, after, isTerminal);
+  }
+}
+
+export type A2aService = ReturnType<typeof createA2aService>;
+
+function notFound(taskId: string): A2aError {
+  return new A2aError('TASK_NOT_FOUND', `task ${taskId} not found`, { metadata: { taskId } });
+}
+
+/** The promise's result, or 'timeout' if it takes longer than `ms` (it keeps running). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
