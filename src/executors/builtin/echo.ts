@@ -14,6 +14,7 @@ export const ECHO_COMMANDS = [
   '/fail: ends in failed',
   '/reject: ends in rejected',
   '/reply hello: answers with a message instead of a task',
+  '/throw: the agent throws (the task fails, saying why)',
 ] as const;
 
 /**
@@ -68,6 +69,8 @@ export function createEchoAgent(): AgentExecutor {
           });
         case '/reply':
           return emit({ kind: 'message', message: say(argument || 'hello') });
+        case '/throw':
+          throw new Error(argument || 'thrown on request (/throw)');
         default:
           return complete(context, emit, context.message.parts);
       }
