@@ -119,7 +119,10 @@ export function mountA2aRoutes(app: Hono, options: A2aRoutesOptions): void {
       );
     }
     const abort = new AbortController();
-    c.req.raw.signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    const onClientGone = () => abort.abort();
+    // The request's signal may outlive this request (kept-alive connections): detach when done.
+    c.req.raw.signal?.addEventListener('abort', onClientGone, { once: true });
+    const detach = () => c.req.raw.signal?.removeEventListener('abort', onClientGone);
     const lastEventId = Number.parseInt(c.req.header('last-event-id') ?? '', 10);
     const idempotencyKey = c.req.header('idempotency-key');
     if (
@@ -142,14 +145,21 @@ export function mountA2aRoutes(app: Hono, options: A2aRoutesOptions): void {
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? { lastEventId } : {}),
     };
-    const result = await binding.handle(parsed, ctx, version, urlTenant);
+    const result = await binding.handle(parsed, ctx, version, urlTenant).catch((error: unknown) => {
+      detach();
+      throw error;
+    });
     if (result.type === 'json') {
+      detach();
       if (result.body === undefined) return c.body(null, 204, headers);
       return reply(result.body);
     }
     return sseResponse(withErrors(result), {
       heartbeatMs: options.heartbeatMs,
-      onClose: () => abort.abort(),
+      onClose: () => {
+        detach();
+        abort.abort();
+      },
       headers,
       ...(options.shutdown ? { shutdown: options.shutdown } : {}),
     });

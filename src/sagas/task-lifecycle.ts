@@ -116,7 +116,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
     resumed: boolean,
     controller: AbortController,
   ): Promise<void> {
-    const loaded = await commands.load(taskId, tenant);
+    const loaded = await commands.peek(taskId, tenant);
     if (!loaded) return;
     const runtime = options.runtimeFor(loaded.agent);
     if (!runtime) {

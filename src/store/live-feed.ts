@@ -30,7 +30,7 @@ export interface LiveFeedOptions {
 
 export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = {}): LiveFeed {
   const batchSize = options.batchSize ?? 500;
-  const maxRetryMs = options.maxRetryMs ?? 50;
+  const maxRetryMs = options.maxRetryMs ?? 10;
   const listeners = new Set<FeedListener>();
   // undefined while nobody listens: an idle feed does not follow the store.
   let position: number | undefined;
@@ -58,6 +58,7 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       return;
     }
     reading = true;
+    const before = position;
     try {
       do {
         again = false;
@@ -70,7 +71,10 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       reading = false;
     }
     // An append we were told about is not readable yet: a transaction that began before it is
-    // still open. Its own wake will come if it appends; if it does something else, look again.
+    // still open. Its own wake comes if it appends; if it only writes elsewhere (a projection,
+    // a checkpoint) nothing announces its end, so look again soon: at once after progress,
+    // backing off while stuck.
+    if (position !== before) retryMs = 1;
     if (position !== undefined && highestWoken > position) scheduleRetry();
     else retryMs = 1;
   }

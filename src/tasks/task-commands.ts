@@ -28,6 +28,8 @@ export interface TaskCommands {
   handle(taskId: string, command: TaskCommand, context: CommandContext): Promise<CommandResult>;
   /** The task as its events say now; undefined when absent or in another tenant. */
   load(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
+  /** Like `load`, but content with this process's latest copy when it has one. */
+  peek(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -69,19 +71,37 @@ export function createTaskCommands(store: EventStore): TaskCommands {
     return task;
   }
 
+  /**
+   * Optimistic: decides on the cached state (or, for a new task, on none) and lets the
+   * store's expected version catch a stale decision; only a conflict costs a read.
+   */
   async function handle(
     taskId: string,
     command: TaskCommand,
     context: CommandContext,
   ): Promise<CommandResult> {
+    let task = cache.get(taskId);
+    let fresh = false;
+    if (!task && command.type !== 'SubmitTask') {
+      task = await current(taskId);
+      fresh = true;
+    }
     for (let attempt = 1; ; attempt++) {
-      const task = await current(taskId);
       if (task && task.tenant !== context.tenant) throw new TaskNotFoundError(taskId);
       if (!task && command.type !== 'SubmitTask') throw new TaskNotFoundError(taskId);
       // A retried SubmitTask (same Idempotency-Key → same task id) finds its own task.
       if (task && command.type === 'SubmitTask') return { task, changed: false };
 
-      const events = decide(command, task);
+      let events: TaskEvent[];
+      try {
+        events = decide(command, task);
+      } catch (error) {
+        // A refusal decided on a cached state may be out of date: decide again on the store's.
+        if (fresh) throw error;
+        task = await current(taskId);
+        fresh = true;
+        continue;
+      }
       if (events.length === 0) return { task: task!, changed: false };
       try {
         const result = await store.append(
@@ -121,7 +141,8 @@ export function createTaskCommands(store: EventStore): TaskCommands {
         return { task: next!, changed: true };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-        cache.delete(taskId);
+        task = await current(taskId);
+        fresh = true;
       }
     }
   }
@@ -130,6 +151,10 @@ export function createTaskCommands(store: EventStore): TaskCommands {
     handle,
     async load(taskId, tenant) {
       const task = await current(taskId);
+      return task && task.tenant === tenant ? task : undefined;
+    },
+    async peek(taskId, tenant) {
+      const task = cache.get(taskId) ?? (await current(taskId));
       return task && task.tenant === tenant ? task : undefined;
     },
   };
