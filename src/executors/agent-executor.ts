@@ -28,12 +28,16 @@ export interface ExecutionContext {
   resumed: boolean;
 }
 
+/** Stores emissions; several given at once are stored together, atomically, in order. */
+export type Emit = (...emissions: Emission[]) => Promise<void>;
+
 /**
  * The port behind every hosted agent: builtin code, an MCP tool, an upstream A2A agent.
  *
  * Contract:
- * - `emit` resolves once the emission is stored; it rejects when the task no longer takes
- *   updates (canceled meanwhile) — stop then.
+ * - `emit` resolves once the emissions are stored; it rejects when the task no longer takes
+ *   updates (canceled meanwhile) — stop then. Emitting a last artifact together with the
+ *   final status saves a write.
  * - A run ends by emitting a terminal state (completed, failed, rejected), an interrupted one
  *   (input-required, auth-required; the next user message starts a new run) or a `message`,
  *   and then returning. Returning without one fails the task; so does throwing.
@@ -46,13 +50,15 @@ export interface ExecutionContext {
  * const shout: AgentExecutor = {
  *   async execute({ message }, emit) {
  *     const text = message.parts.map((part) => part.text ?? '').join('');
- *     await emit({ kind: 'artifact', artifact: { artifactId: `shout-${message.messageId}`, parts: [{ text: text.toUpperCase() }] } });
- *     await emit({ kind: 'status', state: 'TASK_STATE_COMPLETED' });
+ *     await emit(
+ *       { kind: 'artifact', artifact: { artifactId: `shout-${message.messageId}`, parts: [{ text: text.toUpperCase() }] } },
+ *       { kind: 'status', state: 'TASK_STATE_COMPLETED' },
+ *     );
  *   },
  * };
  */
 export interface AgentExecutor {
-  execute(context: ExecutionContext, emit: (emission: Emission) => Promise<void>): Promise<void>;
+  execute(context: ExecutionContext, emit: Emit): Promise<void>;
 }
 
 /** Why a run's signal was aborted. */

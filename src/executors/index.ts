@@ -2,6 +2,7 @@ export {
   type AbortCause,
   type AgentExecutor,
   type Emission,
+  type Emit,
   type ExecutionContext,
   RunAborted,
 } from './agent-executor.js';

@@ -146,13 +146,12 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
     const abort = (why: AbortCause) => controller.abort(new RunAborted(why));
     const timer = setTimeout(() => abort('timeout'), runtime.timeoutMs);
     let settled = false;
-    const emit = async (emission: Emission): Promise<void> => {
+    const emit = async (...emissions: Emission[]): Promise<void> => {
       controller.signal.throwIfAborted();
-      const result = await commands.handle(
-        task.id,
-        toCommand(emission, stamp()),
-        context(task, cause),
-      );
+      if (emissions.length === 0) return;
+      const at = stamp();
+      const batch = emissions.map((emission) => toCommand(emission, at));
+      const result = await commands.handle(task.id, batch, context(task, cause));
       settled = isSettled(result.task);
     };
     try {

@@ -15,6 +15,17 @@ export interface Attachment {
  */
 export interface LiveFeed {
   attach(listener: FeedListener): Promise<Attachment>;
+  /**
+   * Attaches at once when the feed still holds every event after `after` in its window of
+   * recent events: returns those (the caller's catch-up, no store read) and the attachment.
+   * Undefined when `after` is older than the window or the feed is idle.
+   */
+  attachAfter(
+    after: number,
+    listener: FeedListener,
+  ): { backlog: StoredEvent[]; attachment: Attachment } | undefined;
+  /** The position the feed has read to, when it is following the store. */
+  readonly position: number | undefined;
   /** Something was appended (here or, through NOTIFY, elsewhere) up to `position`. */
   wake(position?: number): void;
   readonly listenerCount: number;
@@ -26,14 +37,23 @@ export interface LiveFeedOptions {
   onError?: (error: unknown) => void;
   /** Longest pause before looking again at events held back behind an open transaction. */
   maxRetryMs?: number;
+  /**
+   * Recent events kept in memory so that a subscriber starting near the head (a blocking
+   * SendMessage, an SSE stream) catches up without reading the store.
+   */
+  windowSize?: number;
 }
 
 export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = {}): LiveFeed {
   const batchSize = options.batchSize ?? 500;
   const maxRetryMs = options.maxRetryMs ?? 10;
+  const windowSize = options.windowSize ?? 10_000;
   const listeners = new Set<FeedListener>();
   // undefined while nobody listens: an idle feed does not follow the store.
   let position: number | undefined;
+  // Every stable event after `windowStart` up to `position`, oldest first.
+  let window: StoredEvent[] = [];
+  let windowStart: number | undefined;
   let starting: Promise<number> | undefined;
   let reading = false;
   let again = false;
@@ -45,7 +65,11 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
   async function start(): Promise<number> {
     try {
       const head = await reader.stableHead();
-      if (position === undefined) position = head;
+      if (position === undefined) {
+        position = head;
+        windowStart = head;
+        window = [];
+      }
       return position;
     } finally {
       starting = undefined;
@@ -83,15 +107,31 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
     for (;;) {
       if (closed || position === undefined) return;
       if (listeners.size === 0) {
-        position = undefined;
+        goIdle();
         return;
       }
       const events = await reader.readStable(position, batchSize);
       if (events.length === 0 || closed || position === undefined) return;
       position = events[events.length - 1]!.globalPosition;
+      remember(events);
       for (const listener of [...listeners]) listener(events);
       if (events.length < batchSize) return;
     }
+  }
+
+  function remember(events: StoredEvent[]): void {
+    window.push(...events);
+    if (window.length > windowSize * 1.5) {
+      const dropped = window.length - windowSize;
+      windowStart = window[dropped - 1]!.globalPosition;
+      window = window.slice(dropped);
+    }
+  }
+
+  function goIdle(): void {
+    position = undefined;
+    windowStart = undefined;
+    window = [];
   }
 
   function scheduleRetry(): void {
@@ -101,6 +141,11 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       void pump();
     }, retryMs);
     retryMs = Math.min(retryMs * 2, maxRetryMs);
+  }
+
+  function detach(listener: FeedListener): void {
+    listeners.delete(listener);
+    if (listeners.size === 0 && !reading) goIdle();
   }
 
   return {
@@ -120,11 +165,24 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       void pump();
       return {
         position: at,
-        detach: () => {
-          listeners.delete(listener);
-          if (listeners.size === 0 && !reading) position = undefined;
-        },
+        detach: () => detach(listener),
       };
+    },
+
+    attachAfter(after, listener) {
+      if (closed || position === undefined || windowStart === undefined || after < windowStart) {
+        return undefined;
+      }
+      listeners.add(listener);
+      const from = firstAfter(window, after);
+      return {
+        backlog: window.slice(from),
+        attachment: { position, detach: () => detach(listener) },
+      };
+    },
+
+    get position() {
+      return position;
     },
 
     wake(woken) {
@@ -143,4 +201,16 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       if (retryTimer) clearTimeout(retryTimer);
     },
   };
+}
+
+/** Index of the first event after `after` (the window is in position order). */
+function firstAfter(events: readonly StoredEvent[], after: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (events[middle]!.globalPosition <= after) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

@@ -70,24 +70,32 @@ export function createSubscription(
   }
 
   async function* follow(): AsyncGenerator<StoredEvent> {
-    if (options.from === 'end') cursor = await context.reader.stableHead();
+    if (options.from === 'end')
+      cursor = context.feed.position ?? (await context.reader.stableHead());
     while (!closed) {
-      yield* catchUp();
-      if (closed) return;
-
       const live: StoredEvent[] = [];
       let head = 0;
       let overflowed = false;
-      attachment = await context.feed.attach((events) => {
+      const listener = (events: readonly StoredEvent[]) => {
         for (const event of events) if (matchesFilter(event, filter)) live.push(event);
         if (live.length - head > maxBuffered) {
           overflowed = true;
           attachment?.detach();
         }
         notify();
-      });
+      };
+      // Near the head the feed's window of recent events is the catch-up; else the store.
+      const recent = context.feed.attachAfter(cursor, listener);
+      if (recent) {
+        attachment = recent.attachment;
+        for (const event of recent.backlog) if (matchesFilter(event, filter)) live.push(event);
+      } else {
+        yield* catchUp();
+        if (closed) return;
+        attachment = await context.feed.attach(listener);
+      }
       try {
-        if (attachment.position > cursor) yield* catchUp(attachment.position);
+        if (!recent && attachment.position > cursor) yield* catchUp(attachment.position);
         while (!closed) {
           while (head < live.length) {
             const event = live[head++]!;

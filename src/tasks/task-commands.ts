@@ -24,8 +24,15 @@ export interface CommandResult {
 }
 
 export interface TaskCommands {
-  /** Loads the task, decides, appends with the version it loaded; retries on a race. */
-  handle(taskId: string, command: TaskCommand, context: CommandContext): Promise<CommandResult>;
+  /**
+   * Decides and appends with the version decided on; retries on a race. Several commands
+   * are decided in turn and appended together, atomically.
+   */
+  handle(
+    taskId: string,
+    command: TaskCommand | readonly TaskCommand[],
+    context: CommandContext,
+  ): Promise<CommandResult>;
   /** The task as its events say now; undefined when absent or in another tenant. */
   load(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
   /** Like `load`, but content with this process's latest copy when it has one. */
@@ -77,9 +84,13 @@ export function createTaskCommands(store: EventStore): TaskCommands {
    */
   async function handle(
     taskId: string,
-    command: TaskCommand,
+    commands: TaskCommand | readonly TaskCommand[],
     context: CommandContext,
   ): Promise<CommandResult> {
+    const batch = Array.isArray(commands)
+      ? (commands as readonly TaskCommand[])
+      : [commands as TaskCommand];
+    const command = batch[0]!;
     let task = cache.get(taskId);
     let fresh = false;
     if (!task && command.type !== 'SubmitTask') {
@@ -92,9 +103,9 @@ export function createTaskCommands(store: EventStore): TaskCommands {
       // A retried SubmitTask (same Idempotency-Key → same task id) finds its own task.
       if (task && command.type === 'SubmitTask') return { task, changed: false };
 
-      let events: TaskEvent[];
+      let events: (TaskEvent & { at: string })[];
       try {
-        events = decide(command, task);
+        events = decideAll(batch, task);
       } catch (error) {
         // A refusal decided on a cached state may be out of date: decide again on the store's.
         if (fresh) throw error;
@@ -111,7 +122,7 @@ export function createTaskCommands(store: EventStore): TaskCommands {
             type: event.type,
             data: event.data,
             // The command's time: the stored events and the state folded here agree exactly.
-            timestamp: command.at,
+            timestamp: event.at,
             correlationId: context.correlationId,
             ...(context.causationId ? { causationId: context.causationId } : {}),
             metadata: {
@@ -131,7 +142,7 @@ export function createTaskCommands(store: EventStore): TaskCommands {
         events.forEach((event, index) => {
           next = evolve(next, {
             ...event,
-            timestamp: command.at,
+            timestamp: event.at,
             streamVersion: result.nextExpectedVersion - events.length + index + 1,
             globalPosition: result.positions[index]!,
             tenant: context.tenant,
@@ -158,6 +169,29 @@ export function createTaskCommands(store: EventStore): TaskCommands {
       return task && task.tenant === tenant ? task : undefined;
     },
   };
+}
+
+/** Decides each command on the state the previous ones leave. */
+function decideAll(
+  commands: readonly TaskCommand[],
+  task: TaskAggregate | undefined,
+): (TaskEvent & { at: string })[] {
+  const decided: (TaskEvent & { at: string })[] = [];
+  let state = task;
+  for (const command of commands) {
+    for (const event of decide(command, state)) {
+      decided.push({ ...event, at: command.at });
+      const version = (state?.version ?? 0) + 1;
+      state = evolve(state, {
+        ...event,
+        timestamp: command.at,
+        streamVersion: version,
+        globalPosition: 0,
+        tenant: state?.tenant ?? '',
+      });
+    }
+  }
+  return decided;
 }
 
 function eventIdFor(taskId: string, event: TaskEvent): string | undefined {

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Artifact, Message, Part } from '../../a2a/schemas.js';
-import type { AgentExecutor, Emission, ExecutionContext } from '../agent-executor.js';
-
-type Emit = (emission: Emission) => Promise<void>;
+import type { AgentExecutor, Emit, ExecutionContext } from '../agent-executor.js';
 
 /** The commands the echo agent understands; its agent card lists them as skill examples. */
 export const ECHO_COMMANDS = [
@@ -84,12 +82,14 @@ async function complete(
   parts: Part[],
   message?: Message,
 ): Promise<void> {
-  await emit({
-    kind: 'artifact',
-    artifact: { artifactId: `echo-${context.message.messageId}`, parts },
-    lastChunk: true,
-  });
-  await emit({ kind: 'status', state: 'TASK_STATE_COMPLETED', ...(message ? { message } : {}) });
+  await emit(
+    {
+      kind: 'artifact',
+      artifact: { artifactId: `echo-${context.message.messageId}`, parts },
+      lastChunk: true,
+    },
+    { kind: 'status', state: 'TASK_STATE_COMPLETED', ...(message ? { message } : {}) },
+  );
 }
 
 async function streamChunks(context: ExecutionContext, emit: Emit, count: number): Promise<void> {
