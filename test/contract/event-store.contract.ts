@@ -508,12 +508,20 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
         const store = await fresh();
         const keeper = store.subscribe({ from: 'start' });
         const kept = take(keeper, 6);
-        const { positions } = await store.append('near', Array.from({ length: 5 }, (_, n) => happened({ n })));
+        const { positions } = await store.append(
+          'near',
+          Array.from({ length: 5 }, (_, n) => happened({ n })),
+        );
         await eventually(() => keeper.position >= positions[4]!);
         const joiner = store.subscribe({ from: positions[1] });
         const joined = take(joiner, 4);
         await store.append('near', [happened({ n: 5 })]);
-        expect((await joined).map((event) => event.data)).toEqual([{ n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
+        expect((await joined).map((event) => event.data)).toEqual([
+          { n: 2 },
+          { n: 3 },
+          { n: 4 },
+          { n: 5 },
+        ]);
         expect((await kept).map((event) => event.data)).toHaveLength(6);
       });
 

@@ -57,12 +57,15 @@ export async function startTestGateway(
   };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: responses under test are read field by field.
+export type JsonBody = any;
+
 /** A raw JSON-RPC call over HTTP: for what the SDK client cannot send. */
 export async function rpc(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; headers: Headers; body: any }> {
+): Promise<{ status: number; headers: Headers; body: JsonBody }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'a2a-version': '1.0', ...headers },

@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { JsonBody } from './gateway.js';
 
 export interface SseRead {
   status: number;
@@ -6,7 +7,7 @@ export interface SseRead {
   events: EventSourceMessage[];
   comments: string[];
   /** Parsed `data` of each event. */
-  data: any[];
+  data: JsonBody[];
 }
 
 /**
