@@ -218,6 +218,15 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   }
 }
 
+/** The configured event store alone, for operator commands. */
+export async function openEventStore(
+  config: Config,
+  logger: Logger,
+): Promise<{ store: EventStore; close: () => Promise<void> }> {
+  const db = await openDatabase(config, logger);
+  return { store: db.store, close: () => db.close() };
+}
+
 /** Applies every pending migration (event store and read models), then closes (`migrate`). */
 export async function migrateDatabase(config: Config, logger: Logger): Promise<string> {
   const db = await openDatabase(config, logger);

@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { migrateDatabase } from '../gateway.js';
+import { migrateDatabase, openEventStore } from '../gateway.js';
 import { createLogger } from '../observability/index.js';
+import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
+import { auditTable } from './audit-table.js';
 
 // `npm run cli -- <command>`: operator commands against the configured store.
 const program = new Command()
@@ -19,6 +21,52 @@ program
     const kind = await migrateDatabase(config, logger);
     console.log(`${kind} store migrated (schema ${config.DATABASE_SCHEMA})`);
   });
+
+program
+  .command('audit')
+  .description("print a task's full event history as a table")
+  .argument('<taskId>', 'the task id')
+  .option('--tenant <tenant>', 'only if the task belongs to this tenant')
+  .option('--url <url>', 'ask a running gateway (needed for the embedded store while it runs)')
+  .option('--json', 'print the entries as JSON instead of a table')
+  .action(async (taskId: string, options: { tenant?: string; url?: string; json?: boolean }) => {
+    const entries = options.url
+      ? await fetchTimeline(options.url, taskId, options.tenant)
+      : await readTimeline(taskId, options.tenant);
+    if (!entries) {
+      console.error(`task ${taskId} not found`);
+      process.exitCode = 1;
+      return;
+    }
+    console.log(options.json ? JSON.stringify(entries, null, 2) : auditTable(entries));
+  });
+
+async function readTimeline(
+  taskId: string,
+  tenant: string | undefined,
+): Promise<AuditEntry[] | undefined> {
+  const config = loadConfig();
+  const logger = createLogger({ level: 'warn' });
+  const { store, close } = await openEventStore(config, logger);
+  try {
+    return await readTaskTimeline(store, taskId, tenant);
+  } finally {
+    await close();
+  }
+}
+
+async function fetchTimeline(
+  url: string,
+  taskId: string,
+  tenant: string | undefined,
+): Promise<AuditEntry[] | undefined> {
+  const base = url.replace(/\/+$/, '');
+  const path = `${tenant ? `/${encodeURIComponent(tenant)}` : ''}/tasks/${encodeURIComponent(taskId)}/events`;
+  const response = await fetch(`${base}${path}`);
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`${base}${path} answered ${response.status}`);
+  return ((await response.json()) as { events: AuditEntry[] }).events;
+}
 
 try {
   await program.parseAsync(process.argv);
