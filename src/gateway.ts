@@ -58,7 +58,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const view = await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     const projector = await startDurableSubscriber(store, {
       name: 'task-view',
-      handle: (event) => view.apply(event),
+      handleBatch: (events) => view.applyBatch(events),
       checkpoint: { events: 200, ms: 250 },
       onError: (error, event) =>
         logger.error('task view stopped', { error, position: event?.globalPosition }),

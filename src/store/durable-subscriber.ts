@@ -4,8 +4,14 @@ import type { EventStore, SubscribeOptions } from './event-store.js';
 export interface DurableSubscriberOptions {
   /** Unique name; its checkpoint survives restarts. */
   name: string;
-  /** Called once per event in global order; must be idempotent (delivery is at-least-once). */
-  handle: (event: StoredEvent) => Promise<void>;
+  /** Called for each event in global order; must be idempotent (delivery is at-least-once). */
+  handle?: (event: StoredEvent) => Promise<void>;
+  /**
+   * Instead of `handle`: called with every event already received (at most `maxBatch`), in
+   * global order, so a projection can write them in one statement.
+   */
+  handleBatch?: (events: StoredEvent[]) => Promise<void>;
+  maxBatch?: number;
   types?: SubscribeOptions['types'];
   tenant?: string;
   /** Where a subscriber without a checkpoint begins: every stored event, or only new ones. */
@@ -74,13 +80,14 @@ export async function startDurableSubscriber(
   }
 
   const stopping = new AbortController();
-  async function handleWithRetry(event: StoredEvent): Promise<void> {
+  async function handleWithRetry(events: StoredEvent[]): Promise<void> {
     for (let delay = 100; ; delay = Math.min(delay * 2, 30_000)) {
       try {
-        return await options.handle(event);
+        if (options.handleBatch) return await options.handleBatch(events);
+        return await options.handle?.(events[0]!);
       } catch (error) {
         if (options.stopOnError || stopping.signal.aborted) throw error;
-        options.onError?.(error, event);
+        options.onError?.(error, events[0]);
         await sleep(delay, stopping.signal);
         if (stopping.signal.aborted) throw error;
       }
@@ -90,11 +97,16 @@ export async function startDurableSubscriber(
   const done = (async () => {
     let current: StoredEvent | undefined;
     try {
-      for await (const event of subscription) {
-        current = event;
-        await handleWithRetry(event);
-        position = event.globalPosition;
-        unsaved += 1;
+      for await (const first of subscription) {
+        // One event at a time for `handle`; whatever has arrived, as one batch, for `handleBatch`.
+        const more = options.handleBatch
+          ? subscription.takeReady((options.maxBatch ?? 500) - 1)
+          : [];
+        const events = [first, ...more];
+        current = first;
+        await handleWithRetry(events);
+        position = events[events.length - 1]!.globalPosition;
+        unsaved += events.length;
         settleWaiters();
         if (unsaved >= every.events) await save();
         else

@@ -78,6 +78,11 @@ export interface SubscribeOptions {
 export interface Subscription extends AsyncIterable<StoredEvent> {
   /** Position of the last event handed out (or the start position). */
   readonly position: number;
+  /**
+   * Hands out, without waiting, up to `max` further events already received: call it after
+   * an event from the iterator to handle what is there as one batch.
+   */
+  takeReady(max: number): StoredEvent[];
   close(): void;
 }
 

@@ -33,6 +33,11 @@ export function createSubscription(
   let iterated = false;
   let wakeConsumer: (() => void) | undefined;
   let attachment: Attachment | undefined;
+  // Live events received and not yet handed out: live[head…]. `draining` is true while the
+  // iterator hands them out in order (not while a catch-up read still comes first).
+  let live: StoredEvent[] = [];
+  let head = 0;
+  let draining = false;
 
   const onAbort = () => subscription.close();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -73,8 +78,8 @@ export function createSubscription(
     if (options.from === 'end')
       cursor = context.feed.position ?? (await context.reader.stableHead());
     while (!closed) {
-      const live: StoredEvent[] = [];
-      let head = 0;
+      live = [];
+      head = 0;
       let overflowed = false;
       const listener = (events: readonly StoredEvent[]) => {
         for (const event of events) if (matchesFilter(event, filter)) live.push(event);
@@ -96,6 +101,7 @@ export function createSubscription(
       }
       try {
         if (!recent && attachment.position > cursor) yield* catchUp(attachment.position);
+        draining = true;
         while (!closed) {
           while (head < live.length) {
             const event = live[head++]!;
@@ -111,6 +117,7 @@ export function createSubscription(
           await signalled();
         }
       } finally {
+        draining = false;
         attachment.detach();
         attachment = undefined;
       }
@@ -120,6 +127,16 @@ export function createSubscription(
   const subscription: Subscription = {
     get position() {
       return cursor;
+    },
+    takeReady(max) {
+      const taken: StoredEvent[] = [];
+      while (draining && head < live.length && taken.length < max) {
+        const event = live[head++]!;
+        if (event.globalPosition <= cursor) continue;
+        cursor = event.globalPosition;
+        taken.push(event);
+      }
+      return taken;
     },
     close() {
       if (closed) return;

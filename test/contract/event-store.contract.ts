@@ -649,6 +649,33 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
         expect(handled).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
       });
 
+      it('hand a batch handler what has arrived, in order, each event once', async () => {
+        const store = await fresh();
+        const batches: StoredEvent[][] = [];
+        const subscriber = await startDurableSubscriber(store, {
+          name: 'batching',
+          handleBatch: async (events) => {
+            batches.push(events);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          },
+        });
+        const appended: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          appended.push(
+            ...(
+              await store.append(
+                'b',
+                Array.from({ length: 20 }, (_, n) => happened({ i, n })),
+              )
+            ).positions,
+          );
+        }
+        expect(await subscriber.waitFor(appended.at(-1)!)).toBe(true);
+        await subscriber.stop();
+        expect(batches.flat().map((event) => event.globalPosition)).toEqual(appended);
+        expect(Math.max(...batches.map((batch) => batch.length))).toBeGreaterThan(1);
+      });
+
       it('write throttled checkpoints after a pause and when stopped', async () => {
         const store = await fresh();
         const subscriber = await startDurableSubscriber(store, {
