@@ -63,6 +63,8 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
   const { store, commands, view, logger } = options;
   const now = options.now ?? (() => new Date());
   const runs = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  // Tasks that got a trigger while a run of theirs was still going: looked at again after it.
+  const deferred = new Set<string>();
   let subscriber: DurableSubscriber | undefined;
   let stopping = false;
 
@@ -92,13 +94,17 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
     cause: StoredEvent | undefined,
     resumed: boolean,
   ): void {
-    if (stopping || runs.has(taskId)) return;
+    if (stopping) return;
+    if (runs.has(taskId)) {
+      deferred.add(taskId);
+      return;
+    }
     const controller = new AbortController();
     const done = run(taskId, tenant, cause, resumed, controller)
       .catch((error) => logger.error('task run failed unexpectedly', { taskId, error }))
       .finally(() => {
         runs.delete(taskId);
-        if (!stopping) void continueIfPending(taskId, tenant);
+        if (deferred.delete(taskId) && !stopping) void continueIfPending(taskId, tenant);
       });
     runs.set(taskId, { controller, done });
   }
@@ -226,6 +232,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
     const taskId = event.streamId.slice('task-'.length);
     const tenant = event.metadata.tenant ?? '';
     if (event.type === 'task.submitted' || event.type === 'task.message_received') {
+      commands.observe(event);
       launch(taskId, tenant, event, false);
     } else if (event.type === 'task.status_changed') {
       const state = (event.data as { status: { state: string } }).status.state;

@@ -37,6 +37,11 @@ export interface TaskCommands {
   load(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
   /** Like `load`, but content with this process's latest copy when it has one. */
   peek(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
+  /**
+   * Folds a stored event this process has seen into its copy of the task when it is the next
+   * one (or the first): followers keep the copy warm so the next command needs no read.
+   */
+  observe(event: StoredEvent): void;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -163,6 +168,12 @@ export function createTaskCommands(store: EventStore): TaskCommands {
     async load(taskId, tenant) {
       const task = await current(taskId);
       return task && task.tenant === tenant ? task : undefined;
+    },
+    observe(event) {
+      const taskId = event.streamId.slice('task-'.length);
+      const cached = cache.get(taskId);
+      if ((cached?.version ?? 0) !== event.streamVersion - 1) return;
+      remember(evolve(cached, toRecord(event)));
     },
     async peek(taskId, tenant) {
       const task = cache.get(taskId) ?? (await current(taskId));
