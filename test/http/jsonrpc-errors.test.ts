@@ -174,6 +174,56 @@ describe('JSON-RPC errors and edge cases over raw HTTP', () => {
     expect(refused.body.id).toBe(calls);
   });
 
+  it('treats a request without A2A-Version as 0.3: 0.3 names and shapes, translated at the edge', async () => {
+    const v03 = (body: unknown) =>
+      fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(
+        async (response) =>
+          (await response.json()) as { result?: Record<string, unknown>; error?: { code: number } },
+      );
+    const sent = await v03({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'message/send',
+      params: {
+        message: {
+          kind: 'message',
+          messageId: 'v03-raw',
+          role: 'user',
+          parts: [{ kind: 'text', text: 'old school' }],
+        },
+      },
+    });
+    expect(sent.result).toMatchObject({ kind: 'task', status: { state: 'completed' } });
+    const got = await v03({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tasks/get',
+      params: { id: sent.result?.id },
+    });
+    expect(got.result).toMatchObject({ kind: 'task', id: sent.result?.id });
+    expect(
+      (await v03({ jsonrpc: '2.0', id: 3, method: 'GetTask', params: { id: 'x' } })).error?.code,
+    ).toBe(-32601);
+    const invalid = await v03({
+      jsonrpc: '2.0',
+      id: 4,
+      method: 'message/send',
+      params: {
+        message: {
+          kind: 'message',
+          messageId: 'v03-bad',
+          role: 'user',
+          parts: [{ text: 'no kind' }],
+        },
+      },
+    });
+    expect(invalid.error?.code).toBe(-32602);
+  });
+
   it('refuses a body over MAX_BODY_BYTES before parsing it, declared or chunked', async () => {
     const huge = JSON.stringify({
       jsonrpc: '2.0',
