@@ -12,7 +12,7 @@ import {
 } from '@a2a-js/sdk/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { DATABASE_URL, skipReason } from '../support/services.js';
+import { GATEWAY_DATABASES } from '../support/services.js';
 
 let sequence = 0;
 function message(text: string, extra: Partial<Message> = {}): Message {
@@ -65,16 +65,7 @@ async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-const databases = [
-  { name: 'PGlite', database: 'pglite' as const, run: true },
-  {
-    name: DATABASE_URL ? 'PostgreSQL' : `PostgreSQL (skipped: ${skipReason('DATABASE_URL')})`,
-    database: 'postgres' as const,
-    run: Boolean(DATABASE_URL),
-  },
-];
-
-describe.each(databases)(
+describe.each(GATEWAY_DATABASES)(
   'A2A v1.0 over JSON-RPC with the @a2a-js/sdk client, on $name',
   ({ database, run }) => {
     let gateway: TestGateway;

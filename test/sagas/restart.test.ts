@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/collect.js';
 import { FIXTURE_AGENTS, rpc, userMessage } from '../support/gateway.js';
-import { DATABASE_URL, skipReason, uniqueSchema } from '../support/services.js';
+import { DATABASE_URL, GATEWAY_DATABASES, uniqueSchema } from '../support/services.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -47,16 +47,7 @@ async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise
   await exited;
 }
 
-const databases = [
-  { name: 'PGlite', database: 'pglite' as const, run: true },
-  {
-    name: DATABASE_URL ? 'PostgreSQL' : `PostgreSQL (skipped: ${skipReason('DATABASE_URL')})`,
-    database: 'postgres' as const,
-    run: Boolean(DATABASE_URL),
-  },
-];
-
-describe.each(databases)(
+describe.each(GATEWAY_DATABASES)(
   'restart safety: a gateway killed mid-task (SIGKILL), on $name',
   ({ database, run }) => {
     let folder: string;

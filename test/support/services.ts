@@ -16,3 +16,13 @@ export function uniqueSchema(prefix: string): string {
   counter += 1;
   return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
 }
+
+/** The databases a gateway test runs on: PGlite always, PostgreSQL when its URL is set. */
+export const GATEWAY_DATABASES = [
+  { name: 'PGlite', database: 'pglite' as const, run: true },
+  {
+    name: DATABASE_URL ? 'PostgreSQL' : `PostgreSQL (skipped: ${skipReason('DATABASE_URL')})`,
+    database: 'postgres' as const,
+    run: Boolean(DATABASE_URL),
+  },
+];

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/events/index.js';
 import { createPgClient, createPgliteClient, type SqlClient } from '../../src/store/index.js';
 import { createSqlTaskView, type TaskEvent, type TaskView } from '../../src/tasks/index.js';
-import { DATABASE_URL, skipReason, uniqueSchema } from '../support/services.js';
+import { DATABASE_URL, GATEWAY_DATABASES, uniqueSchema } from '../support/services.js';
 import { aMessage } from '../support/task-spec.js';
 
 let position = 0;
@@ -43,15 +43,7 @@ const status = (state: 'TASK_STATE_WORKING' | 'TASK_STATE_COMPLETED', at: string
   data: { status: { state, timestamp: at } },
 });
 
-const targets = [
-  { name: 'PGlite', run: true },
-  {
-    name: DATABASE_URL ? 'PostgreSQL' : `PostgreSQL (skipped: ${skipReason('DATABASE_URL')})`,
-    run: Boolean(DATABASE_URL),
-  },
-];
-
-describe.each(targets)('task view projection on $name', ({ name, run }) => {
+describe.each(GATEWAY_DATABASES)('task view projection on $name', ({ database, run }) => {
   let client: SqlClient;
   let close: () => Promise<void>;
   let view: TaskView;
@@ -59,7 +51,7 @@ describe.each(targets)('task view projection on $name', ({ name, run }) => {
 
   beforeAll(async () => {
     if (!run) return;
-    if (name === 'PGlite') {
+    if (database === 'pglite') {
       const folder = await mkdtemp(join(tmpdir(), 'view-'));
       const db = await PGlite.create(folder);
       client = createPgliteClient(db, { owned: true });
