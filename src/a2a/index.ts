@@ -15,5 +15,5 @@ export {
   type RequestContext,
   type StreamItem,
 } from './service.js';
-export { cardToV03 } from './v03/translate.js';
+export { cardToV03 } from './v03/card.js';
 export { negotiateVersion, type ProtocolVersion } from './versions.js';

@@ -15,6 +15,7 @@ import {
   type Task,
   TaskStateSchema,
 } from '../../src/a2a/schemas.js';
+import { cardToV03 } from '../../src/a2a/v03/card.js';
 import {
   V03AgentCardSchema,
   type V03Message,
@@ -24,7 +25,6 @@ import {
   V03TaskSchema,
 } from '../../src/a2a/v03/schemas.js';
 import {
-  cardToV03,
   isV03Method,
   messageFromV03,
   messageToV03,
