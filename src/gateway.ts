@@ -152,6 +152,8 @@ function runtimeOf(agent: HostedAgent): AgentRuntime {
     executorName: `${agent.executor.kind}:${agent.executor.agent}`,
     timeoutMs: agent.timeoutMs,
     onRestart: agent.onRestart,
+    // Builtin agents have no side effects outside the task: claim with the first update.
+    claim: 'with-first-update',
   };
 }
 

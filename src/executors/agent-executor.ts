@@ -62,7 +62,7 @@ export interface AgentExecutor {
 }
 
 /** Why a run's signal was aborted. */
-export type AbortCause = 'canceled' | 'timeout' | 'shutdown';
+export type AbortCause = 'canceled' | 'timeout' | 'shutdown' | 'superseded';
 
 export class RunAborted extends Error {
   constructor(readonly why: AbortCause) {

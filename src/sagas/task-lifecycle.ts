@@ -11,6 +11,7 @@ import { type DurableSubscriber, type EventStore, startDurableSubscriber } from 
 import {
   type CommandContext,
   isSettled,
+  isTerminal,
   type TaskAggregate,
   type TaskCommand,
   type TaskCommands,
@@ -27,6 +28,13 @@ export interface AgentRuntime {
   executorName: string;
   /** A run longer than this is aborted and the task fails, saying so. */
   timeoutMs: number;
+  /**
+   * When the saga claims a task for a run: `before-run` writes the claim first (an executor
+   * with side effects never runs twice); `with-first-update` writes it with the executor's
+   * first update (a write less per run; for executors without side effects, such as the
+   * builtin ones, since two instances may both start a run and one is then discarded).
+   */
+  claim: 'before-run' | 'with-first-update';
   /** What a restart does with a task this instance left working: run it again, or fail it. */
   onRestart: 'resume' | 'fail';
 }
@@ -78,7 +86,11 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
   }
 
   /** Commands the saga issues may race a cancel; a task that has ended takes none: fine. */
-  async function tryCommand(task: TaskAggregate, command: TaskCommand, cause?: StoredEvent) {
+  async function tryCommand(
+    task: TaskAggregate,
+    command: TaskCommand | TaskCommand[],
+    cause?: StoredEvent,
+  ) {
     try {
       return await commands.handle(task.id, command, context(task, cause));
     } catch (error) {
@@ -133,21 +145,30 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       );
       return;
     }
-    const claimed = await tryCommand(
-      loaded,
-      {
-        type: 'StartExecution',
-        executor: runtime.executorName,
-        instance: options.instance,
-        resumed,
-        at: stamp(),
-      },
-      cause,
-    );
-    if (!claimed?.changed) return;
-    const task = claimed.task;
+    const claim: TaskCommand = {
+      type: 'StartExecution',
+      executor: runtime.executorName,
+      instance: options.instance,
+      resumed,
+      at: stamp(),
+    };
+    let task = loaded;
+    // The claim travels with the first update (one write less), or is written before the run
+    // for executors whose side effects must not happen twice.
+    let pendingClaim: TaskCommand | undefined = claim;
+    if (runtime.claim === 'before-run') {
+      const claimed = await tryCommand(loaded, claim, cause);
+      if (!claimed?.changed) return;
+      task = claimed.task;
+      pendingClaim = undefined;
+    } else if (isTerminal(loaded) || !(loaded.pendingRun || (resumed && !isSettled(loaded)))) {
+      return;
+    }
     const message = [...task.history].reverse().find((m) => m.role === 'ROLE_USER');
     if (!message) return;
+    /** Commands to write, preceded by the claim while it is still unwritten. */
+    const withClaim = (commandsToWrite: TaskCommand[]): TaskCommand[] =>
+      pendingClaim ? [pendingClaim, ...commandsToWrite] : commandsToWrite;
 
     const abort = (why: AbortCause) => controller.abort(new RunAborted(why));
     const timer = setTimeout(() => abort('timeout'), runtime.timeoutMs);
@@ -156,8 +177,16 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       controller.signal.throwIfAborted();
       if (emissions.length === 0) return;
       const at = stamp();
-      const batch = emissions.map((emission) => toCommand(emission, at));
-      const result = await commands.handle(task.id, batch, context(task, cause));
+      const batch = withClaim(emissions.map((emission) => toCommand(emission, at)));
+      let result: Awaited<ReturnType<TaskCommands['handle']>>;
+      try {
+        result = await commands.handle(task.id, batch, context(task, cause));
+      } catch (error) {
+        // Another instance claimed the task first: it runs it, this run ends quietly.
+        if (pendingClaim && error instanceof TaskConflictError) throw new RunAborted('superseded');
+        throw error;
+      }
+      pendingClaim = undefined;
       settled = isSettled(result.task);
     };
     try {
@@ -168,25 +197,35 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       if (!settled) {
         await tryCommand(
           task,
-          {
-            type: 'Fail',
-            message: agentNote('the agent ended without a final state'),
-            at: stamp(),
-          },
+          withClaim([
+            {
+              type: 'Fail',
+              message: agentNote('the agent ended without a final state'),
+              at: stamp(),
+            },
+          ]),
           cause,
         );
       }
     } catch (error) {
-      const why = controller.signal.aborted
-        ? (controller.signal.reason as RunAborted).why
-        : undefined;
-      if (why === 'canceled' || why === 'shutdown' || error instanceof TaskTerminalError) return;
+      const why =
+        error instanceof RunAborted
+          ? error.why
+          : controller.signal.aborted
+            ? (controller.signal.reason as RunAborted).why
+            : undefined;
+      if (why === 'canceled' || why === 'shutdown' || why === 'superseded') return;
+      if (error instanceof TaskTerminalError) return;
       const reason =
         why === 'timeout'
           ? `timed out after ${runtime.timeoutMs} ms`
           : `the agent failed: ${error instanceof Error ? error.message : String(error)}`;
       logger.warn('task run failed', { taskId, reason });
-      await tryCommand(task, { type: 'Fail', message: agentNote(reason), at: stamp() }, cause);
+      await tryCommand(
+        task,
+        withClaim([{ type: 'Fail', message: agentNote(reason), at: stamp() }]),
+        cause,
+      );
     } finally {
       clearTimeout(timer);
     }
