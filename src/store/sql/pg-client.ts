@@ -24,6 +24,8 @@ export function createPgClient(options: PgClientOptions): SqlClient {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
+    // Connections stay open: an idle timer per released client costs more than it saves here.
+    idleTimeoutMillis: 0,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
     application_name: options.applicationName ?? 'a2a-gateway',
     types,

@@ -94,7 +94,7 @@ export async function createSqlEventStore(
 
   const announcer = createAnnouncer({
     send: (position) => client.query(q.notify(channel, `${instance}:${position}`)),
-    minIntervalMs: options.notifyIntervalMs ?? 2,
+    minIntervalMs: options.notifyIntervalMs ?? 5,
     onError: onBackgroundError,
   });
 
