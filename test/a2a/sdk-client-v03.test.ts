@@ -1,4 +1,4 @@
-import { type Message, Role, type SendMessageRequest, type Task, TaskState } from '@a2a-js/sdk';
+import { type Message, TaskState } from '@a2a-js/sdk';
 import {
   type Client,
   ClientFactory,
@@ -9,38 +9,10 @@ import {
 import { isLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { asTask, sdkMessage, sdkSend } from '../support/sdk.js';
 
-let sequence = 0;
-function send(text: string, extra: Partial<Message> = {}): SendMessageRequest {
-  sequence += 1;
-  return {
-    message: {
-      messageId: `v03-${Date.now().toString(36)}-${sequence}`,
-      role: Role.ROLE_USER,
-      parts: [
-        {
-          content: { $case: 'text', value: text },
-          filename: '',
-          mediaType: '',
-          metadata: undefined,
-        },
-      ],
-      contextId: '',
-      taskId: '',
-      extensions: [],
-      referenceTaskIds: [],
-      metadata: undefined,
-      ...extra,
-    },
-    tenant: '',
-    metadata: undefined,
-    configuration: undefined,
-  };
-}
-
-function asTask(result: Message | Task): Task {
-  if (!('status' in result)) throw new Error(`expected a task, got ${JSON.stringify(result)}`);
-  return result;
+function send(text: string, extra: Partial<Message> = {}) {
+  return sdkSend(sdkMessage(text, extra));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Message, Role, type SendMessageRequest, type Task, TaskState } from '@a2a-js/sdk';
+import { type Message, Role, type Task, TaskState } from '@a2a-js/sdk';
 import {
   type Client,
   ClientFactory,
@@ -12,46 +12,8 @@ import {
 } from '@a2a-js/sdk/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { asTask, sdkMessage as message, sdkSend as send } from '../support/sdk.js';
 import { GATEWAY_DATABASES } from '../support/services.js';
-
-let sequence = 0;
-function message(text: string, extra: Partial<Message> = {}): Message {
-  sequence += 1;
-  return {
-    messageId: `sdk-${Date.now().toString(36)}-${sequence}`,
-    role: Role.ROLE_USER,
-    parts: [
-      { content: { $case: 'text', value: text }, filename: '', mediaType: '', metadata: undefined },
-    ],
-    contextId: '',
-    taskId: '',
-    extensions: [],
-    referenceTaskIds: [],
-    metadata: undefined,
-    ...extra,
-  };
-}
-
-function send(sent: Message, configuration?: { returnImmediately: boolean }): SendMessageRequest {
-  return {
-    message: sent,
-    tenant: '',
-    metadata: undefined,
-    configuration: configuration
-      ? {
-          ...configuration,
-          acceptedOutputModes: [],
-          historyLength: undefined,
-          taskPushNotificationConfig: undefined,
-        }
-      : undefined,
-  };
-}
-
-function asTask(result: Message | Task): Task {
-  if (!('status' in result)) throw new Error(`expected a task, got ${JSON.stringify(result)}`);
-  return result;
-}
 
 function textOf(task: Task): string[] {
   return task.artifacts.flatMap((artifact) =>

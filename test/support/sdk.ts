@@ -1,0 +1,46 @@
+import { type Message, Role, type SendMessageRequest, type Task } from '@a2a-js/sdk';
+
+let sequence = 0;
+
+/** A user text message in the @a2a-js/sdk's shape (ts-proto: every field present). */
+export function sdkMessage(text: string, extra: Partial<Message> = {}): Message {
+  sequence += 1;
+  return {
+    messageId: `sdk-${Date.now().toString(36)}-${sequence}`,
+    role: Role.ROLE_USER,
+    parts: [
+      { content: { $case: 'text', value: text }, filename: '', mediaType: '', metadata: undefined },
+    ],
+    contextId: '',
+    taskId: '',
+    extensions: [],
+    referenceTaskIds: [],
+    metadata: undefined,
+    ...extra,
+  };
+}
+
+/** SendMessage params for the SDK client. */
+export function sdkSend(
+  sent: Message,
+  configuration?: { returnImmediately: boolean },
+): SendMessageRequest {
+  return {
+    message: sent,
+    tenant: '',
+    metadata: undefined,
+    configuration: configuration
+      ? {
+          ...configuration,
+          acceptedOutputModes: [],
+          historyLength: undefined,
+          taskPushNotificationConfig: undefined,
+        }
+      : undefined,
+  };
+}
+
+export function asTask(result: Message | Task): Task {
+  if (!('status' in result)) throw new Error(`expected a task, got ${JSON.stringify(result)}`);
+  return result;
+}
