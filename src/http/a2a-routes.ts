@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import {
   A2aError,
-  type A2aServiceDependencies,
   cardToV03,
   type HostedAgent,
   type JsonRpcBinding,
@@ -195,5 +194,3 @@ function correlationIdOf(c: Context): string {
   const given = c.req.header('x-correlation-id') ?? c.req.header('x-request-id');
   return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
-
-export type { A2aServiceDependencies };
