@@ -101,7 +101,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         heartbeatMs: config.SSE_HEARTBEAT_MS,
         shutdown: shutdown.signal,
       },
-      audit: { commands },
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,

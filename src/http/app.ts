@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
-import type { TaskCommands } from '../tasks/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 
@@ -11,11 +10,10 @@ export interface AppDependencies {
   storeKind: 'pglite' | 'postgres' | 'memory';
   logger: Logger;
   a2a?: A2aRoutesOptions;
-  audit?: { commands: TaskCommands };
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
-export function createApp({ store, storeKind, logger, a2a, audit }: AppDependencies): Hono {
+export function createApp({ store, storeKind, logger, a2a }: AppDependencies): Hono {
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono({ strict: false });
 
@@ -31,14 +29,11 @@ export function createApp({ store, storeKind, logger, a2a, audit }: AppDependenc
   });
 
   if (a2a) mountA2aRoutes(app, a2a);
-  if (audit) {
-    mountAuditRoutes(app, {
-      store,
-      commands: audit.commands,
-      heartbeatMs: a2a?.heartbeatMs ?? 15_000,
-      ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
-    });
-  }
+  mountAuditRoutes(app, {
+    store,
+    heartbeatMs: a2a?.heartbeatMs ?? 15_000,
+    ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
+  });
 
   app.notFound((c) =>
     c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),

@@ -1,11 +1,13 @@
 import type { Hono } from 'hono';
 import type { EventStore } from '../store/index.js';
 import {
+  evolve,
   followTask,
   isTerminal,
   readTaskTimeline,
-  type TaskCommands,
+  type TaskAggregate,
   toAuditEntry,
+  toRecord,
 } from '../tasks/index.js';
 import { sseResponse } from './sse.js';
 
@@ -20,7 +22,6 @@ export function mountAuditRoutes(
   app: Hono,
   options: {
     store: EventStore;
-    commands: TaskCommands;
     heartbeatMs: number;
     shutdown?: AbortSignal;
   },
@@ -36,7 +37,7 @@ export function mountAuditRoutes(
         return c.json({ taskId, events: timeline });
       }
       const abort = new AbortController();
-      return sseResponse(live(options, taskId, tenant, abort.signal), {
+      return sseResponse(live(options.store, taskId, abort.signal), {
         heartbeatMs: options.heartbeatMs,
         onClose: () => abort.abort(),
         ...(options.shutdown ? { shutdown: options.shutdown } : {}),
@@ -45,17 +46,12 @@ export function mountAuditRoutes(
   }
 }
 
-async function* live(
-  options: { store: EventStore; commands: TaskCommands },
-  taskId: string,
-  tenant: string,
-  signal: AbortSignal,
-) {
-  for await (const event of followTask(options.store, taskId, 0, signal)) {
+async function* live(store: EventStore, taskId: string, signal: AbortSignal) {
+  let task: TaskAggregate | undefined;
+  for await (const event of followTask(store, taskId, 0, signal)) {
     yield { id: event.globalPosition, data: toAuditEntry(event) };
-    if (event.type === 'task.status_changed' || event.type === 'task.replied') {
-      const task = await options.commands.load(taskId, tenant);
-      if (task && isTerminal(task) && task.position <= event.globalPosition) return;
-    }
+    // Fold what streams by: the task's state at this very event says whether it has ended.
+    task = evolve(task, toRecord(event));
+    if (isTerminal(task)) return;
   }
 }

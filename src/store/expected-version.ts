@@ -1,18 +1,13 @@
 import type { ExpectedVersion } from './event-store.js';
 
-/** Calls `conflict(actual)` unless a stream at `actual` (0 = absent) satisfies `expected`. */
-export function checkExpectedVersion(
-  _streamId: string,
-  expected: ExpectedVersion,
-  actual: number,
-  conflict: (actual: number) => never,
-): void {
-  const ok =
+/** Whether a stream at version `actual` (0 = absent) satisfies `expected`. */
+export function satisfiesExpectedVersion(expected: ExpectedVersion, actual: number): boolean {
+  return (
     expected === 'any' ||
     (expected === 'no_stream' && actual === 0) ||
     (expected === 'stream_exists' && actual > 0) ||
-    expected === actual;
-  if (!ok) conflict(actual);
+    expected === actual
+  );
 }
 
 /** How the SQL function receives an expected version (`0` and `no_stream` are the same). */

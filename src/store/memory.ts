@@ -10,7 +10,7 @@ import type {
   Snapshot,
   StreamInfo,
 } from './event-store.js';
-import { checkExpectedVersion } from './expected-version.js';
+import { satisfiesExpectedVersion } from './expected-version.js';
 import { assertNoNul, prepareAppend } from './prepare-append.js';
 import { pageOf, readLimit, upcastWith } from './read-helpers.js';
 import { type EventFilter, matchesFilter } from './stable-reader.js';
@@ -91,9 +91,9 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
           );
         return replayed(streamId, existing as StoredEvent[]);
       }
-      checkExpectedVersion(streamId, expected, stream.length, (actual) => {
-        throw new ConcurrencyError(streamId, expected, actual);
-      });
+      if (!satisfiesExpectedVersion(expected, stream.length)) {
+        throw new ConcurrencyError(streamId, expected, stream.length);
+      }
 
       const copies = JSON.parse(json) as typeof prepared;
       const stored = copies.map<StoredEvent>((event, index) => ({

@@ -112,16 +112,15 @@ export async function createSqlTaskView(client: SqlClient, schema: string): Prom
       const firsts = new Map<string, number>();
       for (const event of records)
         if (!firsts.has(idOf(event))) firsts.set(idOf(event), event.streamVersion);
-      const unknown = [...firsts].filter(
-        ([id, version]) => cache.get(id)?.version !== version - 1 && version > 1,
-      );
       const working = new Map<string, TaskAggregate>();
-      for (const [id] of firsts) {
+      const unknown: string[] = [];
+      for (const [id, version] of firsts) {
         const cached = cache.get(id);
-        if (cached && !unknown.some(([other]) => other === id)) working.set(id, cached);
+        if (cached?.version === version - 1) working.set(id, cached);
+        else if (version > 1) unknown.push(id);
       }
       if (unknown.length > 0) {
-        for (const task of await loadMany(unknown.map(([id]) => id))) working.set(task.id, task);
+        for (const task of await loadMany(unknown)) working.set(task.id, task);
       }
       const changed = new Map<string, TaskAggregate>();
       for (const event of records) {
