@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import * as a2a from '../src/a2a/schemas.js';
+import * as a2a from '../src/protocol/index.js';
 
 /** Where the generated JSON Schemas live, one `<Name>.json` per exported `<Name>Schema`. */
 export const A2A_JSON_SCHEMA_DIR = fileURLToPath(new URL('../schemas/a2a/', import.meta.url));
 
 /**
- * JSON Schema for every top-level schema exported by `src/a2a/schemas.ts`, keyed by file name.
+ * JSON Schema for every top-level schema exported by `src/protocol/`, keyed by file name.
  * `io: 'input'` describes what a receiver accepts: unknown fields are allowed, since our
  * objects strip them (§5.7) rather than reject them.
  */

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type AgentCard, AgentCardSchema } from './schemas.js';
+import { type AgentCard, AgentCardSchema } from '../protocol/index.js';
 
 /** How a hosted agent is executed. More kinds (MCP tool, upstream A2A agent) come later. */
 export const ExecutorSpecSchema = z.discriminatedUnion('kind', [

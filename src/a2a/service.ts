@@ -25,7 +25,7 @@ import type {
   StreamResponse,
   SubscribeToTaskRequest,
   Task,
-} from './schemas.js';
+} from '../protocol/index.js';
 import { toStreamResponse } from './stream-responses.js';
 
 /** Who is asking, on behalf of which tenant, about which hosted agent. */

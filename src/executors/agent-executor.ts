@@ -1,4 +1,4 @@
-import type { Artifact, Message, Task, TaskState } from '../a2a/schemas.js';
+import type { Artifact, Message, Task, TaskState } from '../protocol/index.js';
 
 /** What an executor may report while it works; the saga stores each as an event first. */
 export type Emission =

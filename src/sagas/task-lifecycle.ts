@@ -1,4 +1,4 @@
-import type { Message } from '../a2a/schemas.js';
+import type { Message } from '../protocol/index.js';
 import type { StoredEvent } from '../events/index.js';
 import {
   type AbortCause,

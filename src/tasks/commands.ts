@@ -1,4 +1,4 @@
-import type { Artifact, Message, Task, TaskPushNotificationConfig } from '../a2a/schemas.js';
+import type { Artifact, Message, Task, TaskPushNotificationConfig } from '../protocol/index.js';
 
 /**
  * What may happen to a task. Time comes in the command (`at`, ISO 8601) so `decide` stays

@@ -1,4 +1,4 @@
-import type { Message, TaskState } from '../a2a/schemas.js';
+import type { Message, TaskState } from '../protocol/index.js';
 import type { TaskCommand } from './commands.js';
 import {
   InvalidTaskRequestError,

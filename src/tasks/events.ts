@@ -5,7 +5,7 @@ import {
   StructSchema,
   TaskPushNotificationConfigSchema,
   TaskStatusSchema,
-} from '../a2a/schemas.js';
+} from '../protocol/index.js';
 import type { EventRegistry } from '../events/index.js';
 
 /**

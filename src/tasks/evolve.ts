@@ -1,4 +1,4 @@
-import type { Artifact, Message } from '../a2a/schemas.js';
+import type { Artifact, Message } from '../protocol/index.js';
 import type { TaskEvent } from './events.js';
 import type { TaskAggregate } from './state.js';
 

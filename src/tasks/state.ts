@@ -1,4 +1,4 @@
-import type { Artifact, Message, Task, TaskState, TaskStatus } from '../a2a/schemas.js';
+import type { Artifact, Message, Task, TaskState, TaskStatus } from '../protocol/index.js';
 
 /** The fold of a task's events: what `decide` needs and what the task view stores. */
 export interface TaskAggregate {

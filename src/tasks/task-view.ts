@@ -1,4 +1,4 @@
-import type { TaskState } from '../a2a/schemas.js';
+import type { TaskState } from '../protocol/index.js';
 import type { StoredEvent } from '../events/index.js';
 import { migrate, type Query, type SqlClient } from '../store/index.js';
 import { InvalidTaskRequestError } from './errors.js';

@@ -14,7 +14,7 @@ import {
   type StreamResponse,
   type Task,
   TaskStateSchema,
-} from '../../src/a2a/schemas.js';
+} from '../../src/protocol/index.js';
 import { cardToV03 } from '../../src/a2a/v03/card.js';
 import {
   V03AgentCardSchema,

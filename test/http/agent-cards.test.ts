@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHostedAgents } from '../../src/a2a/index.js';
-import { AgentCardSchema } from '../../src/a2a/schemas.js';
+import { AgentCardSchema } from '../../src/protocol/index.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 describe('agent cards and discovery (§8.2)', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Message } from '../../src/a2a/schemas.js';
+import type { Message } from '../../src/protocol/index.js';
 import {
   decide,
   evolve,

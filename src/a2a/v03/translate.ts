@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JsonValueSchema, StructSchema } from '../schemas/primitives.js';
+import type { JsonValueSchema, StructSchema } from '../../protocol/primitives.js';
 import type {
   A2aMethod,
   AgentCard,
@@ -16,7 +16,7 @@ import type {
   TaskState,
   TaskStatus,
   TaskStatusUpdateEvent,
-} from '../schemas.js';
+} from '../../protocol/index.js';
 import { cardToV03, jsonRpcUrlOf } from './card.js';
 import { prune } from './objects.js';
 import {

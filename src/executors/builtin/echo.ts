@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Artifact, Message, Part } from '../../a2a/schemas.js';
+import type { Artifact, Message, Part } from '../../protocol/index.js';
 import type { AgentExecutor, Emit, ExecutionContext } from '../agent-executor.js';
 
 /** The commands the echo agent understands; its agent card lists them as skill examples. */
@@ -17,7 +17,7 @@ export const ECHO_COMMANDS = [
 
 /**
  * A deterministic demo agent for demos, tests, benchmarks and the A2A TCK. Behaviour comes
- * from the message: first the TCK's `messageId` prefixes (../shared/tck/SUT-EXPECTATIONS.md),
+ * from the message: first the TCK's `messageId` prefixes (the a2aproject/a2a-tck suite's SUT expectations),
  * then `/commands` in the text, else a plain echo.
  */
 export function createEchoAgent(): AgentExecutor {

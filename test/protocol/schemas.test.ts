@@ -14,7 +14,7 @@ import {
   TaskPushNotificationConfigSchema,
   TaskSchema,
   TaskStatusSchema,
-} from '../../src/a2a/schemas.js';
+} from '../../src/protocol/index.js';
 
 const aMessage = (overrides: Partial<Message> = {}): Message => ({
   messageId: 'msg-1',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import * as a2a from '../../src/a2a/schemas.js';
+import * as a2a from '../../src/protocol/index.js';
 
 // A pinned copy of the spec's data model (spec/a2a-v1.0/SOURCE.md says where it comes from).
 const PROTO_PATH = fileURLToPath(new URL('../../spec/a2a-v1.0/a2a.proto', import.meta.url));
@@ -275,7 +275,7 @@ function oneofMembersOf(schema: z.ZodObject): string[] {
 
 const proto = parseProto(readFileSync(PROTO_PATH, 'utf8'));
 
-describe('parity of src/a2a/schemas.ts with a2a.proto', () => {
+describe('parity of src/protocol/ with a2a.proto', () => {
   it('reads messages, REQUIRED fields, oneof groups and enums from a2a.proto', () => {
     expect(proto.messages.size).toBeGreaterThan(40);
     expect(proto.messages.get('Part')?.filter((f) => f.oneof === 'content')).toHaveLength(4);
