@@ -1,5 +1,5 @@
-import { A2aError } from './errors.js';
 import type { Message, Part } from '../protocol/index.js';
+import { A2aError } from './errors.js';
 
 /** The media type a part carries, explicit or implied by its kind (§4.1.5). */
 export function mediaTypeOf(part: Part): string {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Logger } from '../observability/index.js';
+import { A2A_METHODS, A2A_PARAMS_SCHEMAS, type A2aMethod } from '../protocol/index.js';
 import { A2aError, type JsonRpcError, toJsonRpcError } from './errors.js';
 import { normalizeProtoJsonKeys } from './proto-json.js';
-import { A2A_METHODS, A2A_PARAMS_SCHEMAS, type A2aMethod } from '../protocol/index.js';
 import type { A2aService, RequestContext, StreamItem } from './service.js';
 import {
   isV03Method,

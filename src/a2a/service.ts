@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredEvent } from '../events/index.js';
+import type {
+  CancelTaskRequest,
+  GetTaskRequest,
+  ListTasksRequest,
+  ListTasksResponse,
+  SendMessageRequest,
+  SendMessageResponse,
+  StreamResponse,
+  SubscribeToTaskRequest,
+  Task,
+} from '../protocol/index.js';
 import {
   type CommandContext,
   evolve,
@@ -15,17 +26,6 @@ import {
 import { A2aError } from './errors.js';
 import type { HostedAgent } from './hosted-agents.js';
 import { assertAcceptedParts } from './input-modes.js';
-import type {
-  CancelTaskRequest,
-  GetTaskRequest,
-  ListTasksRequest,
-  ListTasksResponse,
-  SendMessageRequest,
-  SendMessageResponse,
-  StreamResponse,
-  SubscribeToTaskRequest,
-  Task,
-} from '../protocol/index.js';
 import { toStreamResponse } from './stream-responses.js';
 
 /** Who is asking, on behalf of which tenant, about which hosted agent. */

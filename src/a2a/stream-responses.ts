@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../events/index.js';
-import type { TaskAggregate, TaskEventRecord } from '../tasks/index.js';
 import type { StreamResponse } from '../protocol/index.js';
+import type { TaskAggregate, TaskEventRecord } from '../tasks/index.js';
 
 /**
  * What a client sees of one stored task event (§4.2): status and artifact updates. Events the

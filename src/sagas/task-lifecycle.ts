@@ -1,4 +1,3 @@
-import type { Message } from '../protocol/index.js';
 import type { StoredEvent } from '../events/index.js';
 import {
   type AbortCause,
@@ -7,6 +6,7 @@ import {
   RunAborted,
 } from '../executors/index.js';
 import type { Logger } from '../observability/index.js';
+import type { Message } from '../protocol/index.js';
 import { type DurableSubscriber, type EventStore, startDurableSubscriber } from '../store/index.js';
 import {
   type CommandContext,

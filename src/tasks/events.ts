@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EventRegistry } from '../events/index.js';
 import {
   ArtifactSchema,
   MessageSchema,
@@ -6,7 +7,6 @@ import {
   TaskPushNotificationConfigSchema,
   TaskStatusSchema,
 } from '../protocol/index.js';
-import type { EventRegistry } from '../events/index.js';
 
 /**
  * The events of one task's stream (`task-<id>`). Payloads reuse the A2A data model so a

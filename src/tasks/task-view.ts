@@ -1,5 +1,5 @@
-import type { TaskState } from '../protocol/index.js';
 import type { StoredEvent } from '../events/index.js';
+import type { TaskState } from '../protocol/index.js';
 import { migrate, type Query, type SqlClient } from '../store/index.js';
 import { InvalidTaskRequestError } from './errors.js';
 import { isTaskEventType } from './events.js';

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { JsonValueSchema, StructSchema } from '../../protocol/primitives.js';
 import type {
   A2aMethod,
   AgentCard,
@@ -17,6 +16,7 @@ import type {
   TaskStatus,
   TaskStatusUpdateEvent,
 } from '../../protocol/index.js';
+import type { JsonValueSchema, StructSchema } from '../../protocol/primitives.js';
 import { cardToV03, jsonRpcUrlOf } from './card.js';
 import { prune } from './objects.js';
 import {
