@@ -58,6 +58,8 @@ export async function startDurableSubscriber(
     types: options.types,
     tenant: options.tenant,
   });
+  // Started means started: what is appended once this resolves is handled.
+  await subscription.ready;
   const waiters = new Set<{ position: number; resolve: (reached: boolean) => void }>();
 
   function settleWaiters(all = false): void {

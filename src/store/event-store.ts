@@ -61,11 +61,23 @@ export interface Snapshot<S = unknown> {
 }
 
 export interface SubscribeOptions {
-  /** Exclusive start: a global position, `start` (everything) or `end` (only what comes next). */
+  /**
+   * Exclusive start: a global position, `start` (everything) or `end`: the head when
+   * `subscribe` is called, so only what is committed afterwards (`ready` says when the head
+   * is known; an append that completes after it is always delivered).
+   */
   from?: number | 'start' | 'end';
   types?: readonly string[];
   tenant?: string;
   streamId?: string;
+  /** Read batch size during catch-up. */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+export interface StreamSubscribeOptions {
+  /** Exclusive start: the stream version after which events are delivered (0 = all of them). */
+  afterVersion?: number;
   /** Read batch size during catch-up. */
   batchSize?: number;
   signal?: AbortSignal;
@@ -76,6 +88,11 @@ export interface SubscribeOptions {
  * exactly once. Iterate with `for await`; `close()` (or breaking out of the loop) frees it.
  */
 export interface Subscription extends AsyncIterable<StoredEvent> {
+  /**
+   * Resolves with the start position once it is fixed: at once for a numeric `from` and in
+   * exclusive stores, after one read of the head for `end` on a shared store.
+   */
+  readonly ready: Promise<number>;
   /** Position of the last event handed out (or the start position). */
   readonly position: number;
   /**
@@ -147,6 +164,21 @@ export interface EventStore {
 
   /** Catch-up then live, in global order, never skipping or repeating an event. */
   subscribe(options?: SubscribeOptions): Subscription;
+
+  /**
+   * One stream's events after `afterVersion`, in stream order, each once: the stored ones,
+   * then each new one as soon as it is committed. Unlike `subscribe`, which holds every event
+   * until all that may commit before it has, this never waits on other streams' open
+   * transactions: what a client following one task needs. `ready` resolves at once.
+   */
+  subscribeToStream(streamId: string, options?: StreamSubscribeOptions): Subscription;
+
+  /**
+   * True when every append to this store passes through this instance (memory; PGlite, whose
+   * data folder one process holds): what this process wrote last is then the whole truth, and
+   * a reader that has seen its own appends needs no round trip to be current.
+   */
+  readonly exclusive: boolean;
 
   /** Durable position of a named subscriber (see `startDurableSubscriber`). */
   loadCheckpoint(name: string): Promise<number | undefined>;

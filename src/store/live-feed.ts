@@ -12,8 +12,16 @@ export interface Attachment {
 /**
  * One tail of the store per process, fanned out to every live subscriber, so a thousand open
  * SSE streams cost one query per wake instead of a thousand.
+ *
+ * Two sources feed it. Appends this process commits arrive from memory (`committed`). In an
+ * exclusive store (one writer: memory, or PGlite, whose folder one process holds) commits are
+ * serialised, so they arrive in position order and the feed needs nothing else: it never
+ * reads. A shared store (PostgreSQL) may commit concurrently and out of order, and other
+ * instances write too, so the feed reads the stable prefix of the store (`wake`) for its
+ * store-wide listeners; stream listeners get this process's commits from memory at once.
  */
 export interface LiveFeed {
+  /** A store-wide listener: every stable event after `position`, in global order. */
   attach(listener: FeedListener): Promise<Attachment>;
   /**
    * Attaches at once when the feed still holds every event after `after` in its window of
@@ -24,15 +32,27 @@ export interface LiveFeed {
     after: number,
     listener: FeedListener,
   ): { backlog: StoredEvent[]; attachment: Attachment } | undefined;
+  /**
+   * A listener of one stream's events, in no guaranteed order and possibly twice (a commit
+   * of this process, then the same event read back): the stream subscription sorts them out.
+   */
+  attachStream(streamId: string, listener: FeedListener): () => void;
   /** The position the feed has read to, when it is following the store. */
   readonly position: number | undefined;
-  /** Something was appended (here or, through NOTIFY, elsewhere) up to `position`. */
+  /** Another process appended up to `position` (NOTIFY), or a lost notification may have. */
   wake(position?: number): void;
+  /** This process committed `events` (one append or a group, in position order). */
+  committed(events: readonly StoredEvent[]): void;
   readonly listenerCount: number;
   close(): void;
 }
 
 export interface LiveFeedOptions {
+  /**
+   * Every append passes through this process, one commit at a time (see above); `head` is
+   * the store's newest position when the feed is made.
+   */
+  exclusive?: { head: number };
   batchSize?: number;
   onError?: (error: unknown) => void;
   /** Longest pause before looking again at events held back behind an open transaction. */
@@ -45,15 +65,19 @@ export interface LiveFeedOptions {
 }
 
 export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = {}): LiveFeed {
+  const exclusive = options.exclusive !== undefined;
   const batchSize = options.batchSize ?? 500;
   const maxRetryMs = options.maxRetryMs ?? 10;
   const windowSize = options.windowSize ?? 10_000;
   const listeners = new Set<FeedListener>();
-  // undefined while nobody listens: an idle feed does not follow the store.
-  let position: number | undefined;
+  const streamListeners = new Map<string, Set<FeedListener>>();
+  let streamListenerCount = 0;
+  // undefined while nobody listens: an idle feed does not follow the store. An exclusive feed
+  // always knows its position: every commit passes through it.
+  let position: number | undefined = options.exclusive?.head;
   // Every stable event after `windowStart` up to `position`, oldest first.
   let window: StoredEvent[] = [];
-  let windowStart: number | undefined;
+  let windowStart: number | undefined = position;
   let starting: Promise<number> | undefined;
   let reading = false;
   let again = false;
@@ -61,6 +85,8 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
   let retryTimer: NodeJS.Timeout | undefined;
   let retryMs = 1;
   let closed = false;
+
+  const active = () => listeners.size + streamListenerCount > 0;
 
   async function start(): Promise<number> {
     try {
@@ -76,7 +102,28 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
     }
   }
 
+  /** Hands stable events (in position order, after `position`) to every listener. */
+  function deliver(events: readonly StoredEvent[]): void {
+    position = events[events.length - 1]!.globalPosition;
+    if (!active()) {
+      goIdle();
+      return;
+    }
+    remember(events);
+    for (const listener of [...listeners]) listener(events);
+    toStreams(events);
+  }
+
+  function toStreams(events: readonly StoredEvent[]): void {
+    if (streamListenerCount === 0) return;
+    for (const event of events) {
+      const forStream = streamListeners.get(event.streamId);
+      if (forStream) for (const listener of [...forStream]) listener([event]);
+    }
+  }
+
   async function pump(): Promise<void> {
+    if (exclusive) return;
     if (reading) {
       again = true;
       return;
@@ -106,20 +153,18 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
   async function readToHead(): Promise<void> {
     for (;;) {
       if (closed || position === undefined) return;
-      if (listeners.size === 0) {
+      if (!active()) {
         goIdle();
         return;
       }
       const events = await reader.readStable(position, batchSize);
       if (events.length === 0 || closed || position === undefined) return;
-      position = events[events.length - 1]!.globalPosition;
-      remember(events);
-      for (const listener of [...listeners]) listener(events);
+      deliver(events);
       if (events.length < batchSize) return;
     }
   }
 
-  function remember(events: StoredEvent[]): void {
+  function remember(events: readonly StoredEvent[]): void {
     window.push(...events);
     if (window.length > windowSize * 1.5) {
       const dropped = window.length - windowSize;
@@ -129,13 +174,13 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
   }
 
   function goIdle(): void {
-    position = undefined;
-    windowStart = undefined;
+    if (!exclusive) position = undefined;
+    windowStart = position;
     window = [];
   }
 
   function scheduleRetry(): void {
-    if (retryTimer || closed || listeners.size === 0) return;
+    if (retryTimer || closed || !active()) return;
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       void pump();
@@ -143,9 +188,14 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
     retryMs = Math.min(retryMs * 2, maxRetryMs);
   }
 
-  function detach(listener: FeedListener): void {
-    listeners.delete(listener);
-    if (listeners.size === 0 && !reading) goIdle();
+  function idleIfUnused(): void {
+    if (!active() && !reading) goIdle();
+  }
+
+  /** Starts following the store if idle; resolves with the position it follows from. */
+  async function follow(): Promise<number> {
+    if (position === undefined) starting ??= start();
+    return position ?? (await starting!);
   }
 
   return {
@@ -154,8 +204,7 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       listeners.add(listener);
       let at: number;
       try {
-        if (position === undefined) starting ??= start();
-        at = position ?? (await starting!);
+        at = await follow();
       } catch (error) {
         listeners.delete(listener);
         throw error;
@@ -165,7 +214,10 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       void pump();
       return {
         position: at,
-        detach: () => detach(listener),
+        detach: () => {
+          listeners.delete(listener);
+          idleIfUnused();
+        },
       };
     },
 
@@ -177,7 +229,35 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       const from = firstAfter(window, after);
       return {
         backlog: window.slice(from),
-        attachment: { position, detach: () => detach(listener) },
+        attachment: {
+          position,
+          detach: () => {
+            listeners.delete(listener);
+            idleIfUnused();
+          },
+        },
+      };
+    },
+
+    attachStream(streamId, listener) {
+      if (closed) throw new Error('the live feed is closed');
+      let forStream = streamListeners.get(streamId);
+      if (!forStream) {
+        forStream = new Set();
+        streamListeners.set(streamId, forStream);
+      }
+      forStream.add(listener);
+      streamListenerCount += 1;
+      // Other processes' events reach stream listeners only through the feed's reads.
+      if (!exclusive) void follow().then(() => pump(), options.onError);
+      let attached = true;
+      return () => {
+        if (!attached) return;
+        attached = false;
+        streamListenerCount -= 1;
+        forStream.delete(listener);
+        if (forStream.size === 0) streamListeners.delete(streamId);
+        idleIfUnused();
       };
     },
 
@@ -187,17 +267,30 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
 
     wake(woken) {
       if (woken !== undefined && woken > highestWoken) highestWoken = woken;
-      if (closed || position === undefined || listeners.size === 0) return;
+      if (closed || position === undefined || !active()) return;
       void pump();
     },
 
+    committed(events) {
+      if (closed || events.length === 0) return;
+      if (!exclusive) {
+        // Stable order can wait for the read; a stream's own order is settled by its versions.
+        toStreams(events);
+        this.wake(events[events.length - 1]!.globalPosition);
+        return;
+      }
+      deliver(events);
+    },
+
     get listenerCount() {
-      return listeners.size;
+      return listeners.size + streamListenerCount;
     },
 
     close() {
       closed = true;
       listeners.clear();
+      streamListeners.clear();
+      streamListenerCount = 0;
       if (retryTimer) clearTimeout(retryTimer);
     },
   };

@@ -46,7 +46,12 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       return all.at(-1)?.globalPosition ?? 0;
     },
   };
-  const hub = createSubscriptionHub(reader);
+  const hub = createSubscriptionHub(reader, {
+    // Appends run one at a time, in position order: the feed needs no reads.
+    exclusive: { head: 0 },
+    readStream: async (streamId, fromVersion, limit) =>
+      (streams.get(streamId) ?? []).slice(fromVersion - 1, fromVersion - 1 + limit).map(upcast),
+  });
 
   // Positions are 1, 2, 3…: the index of position p is p - 1.
   function firstAfter(after: number): number {
@@ -106,8 +111,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       streams.set(streamId, stream);
       all.push(...stored);
       for (const event of stored) byId.set(event.id, event);
-      const last = stored[stored.length - 1]!.globalPosition;
-      hub.wake(last);
+      hub.committed(stored.map(upcast));
       return {
         streamId,
         nextExpectedVersion: stream.length,
@@ -196,6 +200,13 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       assertOpen();
       return hub.subscribe(subscribeOptions);
     },
+
+    subscribeToStream(streamId, streamOptions) {
+      assertOpen();
+      return hub.subscribeToStream(streamId, streamOptions);
+    },
+
+    exclusive: true,
 
     async loadCheckpoint(name) {
       assertOpen();

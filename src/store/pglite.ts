@@ -12,14 +12,21 @@ export interface PgliteEventStoreOptions extends SqlEventStoreOptions {
   pglite?: PGliteLike;
 }
 
-/** The embedded default: PostgreSQL compiled to WebAssembly, in a data folder, no server. */
+/**
+ * The embedded default: PostgreSQL compiled to WebAssembly, in a data folder, no server. One
+ * process holds the folder and one store a schema, so the store is exclusive (see
+ * EventStore.exclusive) unless told otherwise.
+ */
 export async function createPgliteEventStore(
   options: PgliteEventStoreOptions = {},
 ): Promise<EventStore> {
   const owned = !options.pglite;
   const db = options.pglite ?? (await PGlite.create(options.dataDir));
   try {
-    return await createSqlEventStore(createPgliteClient(db, { owned }), options);
+    return await createSqlEventStore(createPgliteClient(db, { owned }), {
+      exclusive: true,
+      ...options,
+    });
   } catch (error) {
     if (owned) await db.close().catch(() => {});
     throw error;

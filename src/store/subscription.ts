@@ -29,6 +29,20 @@ export function createSubscription(
     streamId: options.streamId,
   };
   let cursor = typeof options.from === 'number' ? options.from : 0;
+  // `end` is the head when subscribe() is called: known at once when the feed follows the
+  // store (always, in an exclusive store), else read now rather than when iteration starts.
+  if (options.from === 'end' && context.feed.position !== undefined) {
+    cursor = context.feed.position;
+  }
+  const ready: Promise<number> =
+    options.from === 'end' && context.feed.position === undefined
+      ? context.reader.stableHead().then((head) => {
+          cursor = Math.max(cursor, head);
+          return cursor;
+        })
+      : Promise.resolve(cursor);
+  // A failed head read surfaces when the subscription is iterated.
+  ready.catch(() => {});
   let closed = false;
   let iterated = false;
   let wakeConsumer: (() => void) | undefined;
@@ -75,8 +89,7 @@ export function createSubscription(
   }
 
   async function* follow(): AsyncGenerator<StoredEvent> {
-    if (options.from === 'end')
-      cursor = context.feed.position ?? (await context.reader.stableHead());
+    await ready;
     while (!closed) {
       live = [];
       head = 0;
@@ -125,6 +138,7 @@ export function createSubscription(
   }
 
   const subscription: Subscription = {
+    ready,
     get position() {
       return cursor;
     },

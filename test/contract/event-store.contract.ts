@@ -495,13 +495,56 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
           take(onlyG, 1),
           take(onlyOther, 1),
         ];
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // `end` is the head at the call; `ready` says when a shared store has read it.
+        expect(await fromEnd.ready).toBeGreaterThanOrEqual(first.positions[1]!);
         await store.append('g', [{ type: 'test.other', data: { n: 3 } }]);
         const [a, b, c, d] = await Promise.all(readers);
         expect(a?.map((event) => event.data)).toEqual([{ n: 2 }, { n: 3 }]);
         expect(b?.map((event) => event.data)).toEqual([{ n: 3 }]);
         expect(c?.map((event) => event.streamId)).toEqual(['g']);
         expect(d?.map((event) => event.type)).toEqual(['test.other']);
+      });
+
+      it('follows one stream after a version: stored events, then each new one once, in order', async () => {
+        const store = await fresh();
+        await store.append('one', [happened({ n: 1 }), happened({ n: 2 })]);
+        await store.append('other', [happened({ n: 99 })]);
+        const subscription = store.subscribeToStream('one', { afterVersion: 1 });
+        const reading = take(subscription, 3);
+        await store.append('other', [happened({ n: 98 })]);
+        await store.append('one', [happened({ n: 3 })]);
+        await store.append('one', [happened({ n: 4 })]);
+        const events = await reading;
+        expect(events.map((event) => [event.streamVersion, event.data])).toEqual([
+          [2, { n: 2 }],
+          [3, { n: 3 }],
+          [4, { n: 4 }],
+        ]);
+        expect(subscription.position).toBe(events[2]!.globalPosition);
+        expect(await subscription.ready).toBe(0);
+      });
+
+      it('follows a stream that many writers append to, every version once and in order', async () => {
+        const store = await fresh();
+        const subscription = store.subscribeToStream('contended');
+        const reading = take(subscription, 8 * 15, 30_000);
+        await Promise.all(
+          Array.from({ length: 8 }, async (_, w) => {
+            for (let i = 0; i < 15; i++) await store.append('contended', [happened({ w, i })]);
+          }),
+        );
+        const events = await reading;
+        expect(events.map((event) => event.streamVersion)).toEqual(
+          Array.from({ length: 120 }, (_, i) => i + 1),
+        );
+      });
+
+      it('starts a stream subscription on a stream that does not exist yet', async () => {
+        const store = await fresh();
+        const subscription = store.subscribeToStream('later');
+        const reading = take(subscription, 1);
+        await store.append('later', [happened({ n: 1 })]);
+        expect((await reading).map((event) => event.data)).toEqual([{ n: 1 }]);
       });
 
       it('lets a subscriber joining near the head catch up from the live window, then follow', async () => {
@@ -577,7 +620,9 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
         const baseline = store.stats();
         const controller = new AbortController();
         const subscriptions = Array.from({ length: 50 }, (_, i) =>
-          store.subscribe({ from: 'end', signal: i === 0 ? controller.signal : undefined }),
+          i % 2 === 0
+            ? store.subscribe({ from: 'end', signal: i === 0 ? controller.signal : undefined })
+            : store.subscribeToStream('wake', { afterVersion: 0 }),
         );
         const iterators = subscriptions.map((subscription) => subscription[Symbol.asyncIterator]());
         const watchers = iterators.map((iterator) => nothingWithin(iterator, 30));

@@ -52,6 +52,28 @@ describe.skipIf(!DATABASE_URL)(title, () => {
     await admin?.end();
   });
 
+  it('hands a stream follower a new event at once, while another stream holds the store-wide order back', async () => {
+    const { store, schema } = await open();
+    const following = store.subscribeToStream('fast');
+    const iterator = following[Symbol.asyncIterator]();
+    const slow = await admin.connect();
+    try {
+      await slow.query('begin');
+      await appendInOpenTransaction(slow, schema, 'slow', 'test.slow');
+      const appended = await store.append('fast', [{ type: 'test.fast', data: {} }]);
+      // The store-wide order is held back behind the open transaction; one stream's is not.
+      const next = await iterator.next();
+      expect(next.value).toMatchObject({
+        type: 'test.fast',
+        globalPosition: appended.positions[0],
+      });
+    } finally {
+      await slow.query('rollback');
+      slow.release();
+      following.close();
+    }
+  });
+
   it('holds back a later commit until an earlier-started append commits, then delivers both in order', async () => {
     const { store, schema } = await open();
     const subscription = store.subscribe({ from: 'end' });

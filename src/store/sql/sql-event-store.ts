@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventRegistry, StoredEvent } from '../../events/index.js';
 import { ConcurrencyError, DuplicateEventError, StoreClosedError } from '../errors.js';
-import type { AppendResult, EventStore, GlobalReadOptions, Snapshot } from '../event-store.js';
+import type {
+  AppendResult,
+  EventStore,
+  GlobalReadOptions,
+  ReadStreamOptions,
+  Snapshot,
+} from '../event-store.js';
 import { expectedVersionParam } from '../expected-version.js';
 import { assertNoNul, MAX_EVENTS_PER_APPEND, prepareAppend } from '../prepare-append.js';
 import { pageOf, readLimit, upcastWith } from '../read-helpers.js';
@@ -26,6 +32,12 @@ export interface SqlEventStoreOptions {
   appendConcurrency?: number;
   /** Least time between two NOTIFYs telling other instances of new events (see announcer.ts). */
   notifyIntervalMs?: number;
+  /**
+   * Every append to this schema passes through this store (PGlite: its folder belongs to one
+   * process): appends run one group at a time, their events reach followers from memory with
+   * no read back, and no NOTIFY is sent (see EventStore.exclusive).
+   */
+  exclusive?: boolean;
 }
 
 /** The PostgreSQL and PGlite adapters: one implementation over a `SqlClient`. */
@@ -57,30 +69,50 @@ export async function createSqlEventStore(
     return work.finally(() => inFlight.delete(work));
   }
 
+  const exclusive = options.exclusive ?? false;
   const toEvents = (rows: Row[]) => rows.map((row) => upcast(toStoredEvent(row)));
+
+  await migrate(client, schema, { table: 'es_migrations', migrations }).catch((error) => {
+    throw toStoreError(error, 'migration');
+  });
+  const readHead = async () => {
+    const [row] = await run<{ head: number | null }>('headPosition', q.headPosition(schema));
+    return Number(row?.head ?? 0);
+  };
+  // An exclusive store knows its head: the newest position it committed.
+  let committedHead = exclusive ? await readHead() : 0;
 
   const reader: StableReader = {
     async readStable(after, limit, filter, upTo) {
       return toEvents(await run('read', q.readStable(schema, after, limit, filter, upTo)));
     },
     async stableHead() {
+      if (exclusive) return committedHead;
       const [row] = await run<{ head: number }>('read', q.stableHead());
       return Number(row?.head ?? 0);
     },
   };
+  const readStream = async (streamId: string, readOptions: ReadStreamOptions = {}) => {
+    const limit = readLimit(readOptions.limit, Number.MAX_SAFE_INTEGER);
+    return toEvents(await run('readStream', q.readStream(schema, streamId, readOptions, limit)));
+  };
 
-  await migrate(client, schema, { table: 'es_migrations', migrations }).catch((error) => {
-    throw toStoreError(error, 'migration');
+  const hub = createSubscriptionHub(reader, {
+    onError: onBackgroundError,
+    readStream: (streamId, fromVersion, limit) => readStream(streamId, { fromVersion, limit }),
+    ...(exclusive ? { exclusive: { head: committedHead } } : {}),
   });
-  const hub = createSubscriptionHub(reader, onBackgroundError);
-  // Appends of other processes arrive by NOTIFY; our own wake the feed directly.
-  const unlisten = await client.listen(channel, (payload) => {
-    const [from, position] = payload.split(':');
-    if (from !== instance) hub.wake(position ? Number(position) : undefined);
-  });
+  // Appends of other processes arrive by NOTIFY; our own reach the feed from memory.
+  const unlisten = exclusive
+    ? async () => {}
+    : await client.listen(channel, (payload) => {
+        const [from, position] = payload.split(':');
+        if (from !== instance) hub.wake(position ? Number(position) : undefined);
+      });
 
   const appends = createAppendBatcher<q.AppendRequest, AppendRow[]>({
-    concurrency: options.appendConcurrency ?? 3,
+    // One group at a time where commits must come back in order; PGlite runs one anyway.
+    concurrency: exclusive ? 1 : (options.appendConcurrency ?? 3),
     maxWeight: MAX_EVENTS_PER_APPEND,
     async run(requests) {
       const rows = await client.query<AppendRow & { append_index: number }>(
@@ -88,9 +120,38 @@ export async function createSqlEventStore(
       );
       const byAppend = requests.map((): AppendRow[] => []);
       for (const row of rows) byAppend[row.append_index]?.push(row);
+      // Handed to followers before the next group can commit, so they arrive in commit order.
+      const committed = requests.flatMap((request, index) =>
+        storedEvents(request, byAppend[index]!),
+      );
+      if (committed.length > 0) {
+        committedHead = Math.max(committedHead, committed[committed.length - 1]!.globalPosition);
+        hub.committed(committed);
+        if (!exclusive) announcer.announce(committedHead);
+      }
       return byAppend;
     },
   });
+
+  /** What a database read would return for an append that just committed, without the read. */
+  function storedEvents(request: q.AppendRequest, rows: AppendRow[]): StoredEvent[] {
+    if (rows[0]?.status !== 'appended' || rows.length !== request.events.length) return [];
+    return request.events.map((event, index) =>
+      upcast({
+        id: event.id,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        streamId: request.streamId,
+        streamVersion: Number(rows[index]!.stream_version),
+        globalPosition: Number(rows[index]!.global_position),
+        timestamp: event.timestamp,
+        correlationId: event.correlationId,
+        causationId: event.causationId,
+        metadata: event.metadata,
+        data: event.data,
+      }),
+    );
+  }
 
   const announcer = createAnnouncer({
     send: (position) => client.query(q.notify(channel, `${instance}:${position}`)),
@@ -136,11 +197,6 @@ export async function createSqlEventStore(
             throw new DuplicateEventError(streamId, ids);
           }
           const positions = rows.map((row) => Number(row.global_position));
-          if (status === 'appended') {
-            const last = positions[positions.length - 1]!;
-            hub.wake(last);
-            announcer.announce(last);
-          }
           return {
             streamId,
             nextExpectedVersion: Math.max(...rows.map((row) => Number(row.stream_version))),
@@ -151,10 +207,7 @@ export async function createSqlEventStore(
       );
     },
 
-    async readStream(streamId, readOptions = {}) {
-      const limit = readLimit(readOptions.limit, Number.MAX_SAFE_INTEGER);
-      return toEvents(await run('readStream', q.readStream(schema, streamId, readOptions, limit)));
-    },
+    readStream,
 
     readAll: (readOptions) => globalRead('readAll', readOptions),
 
@@ -170,8 +223,8 @@ export async function createSqlEventStore(
       }),
 
     async headPosition() {
-      const [row] = await run<{ head: number | null }>('headPosition', q.headPosition(schema));
-      return Number(row?.head ?? 0);
+      if (closed) throw new StoreClosedError();
+      return exclusive ? committedHead : readHead();
     },
 
     async streamInfo(streamId) {
@@ -206,6 +259,13 @@ export async function createSqlEventStore(
       if (closing) throw new StoreClosedError();
       return hub.subscribe(subscribeOptions);
     },
+
+    subscribeToStream(streamId, streamOptions) {
+      if (closing) throw new StoreClosedError();
+      return hub.subscribeToStream(streamId, streamOptions);
+    },
+
+    exclusive,
 
     async loadCheckpoint(name) {
       const [row] = await run('loadCheckpoint', q.loadCheckpoint(schema, name));
