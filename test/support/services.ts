@@ -4,9 +4,17 @@
  */
 export const DATABASE_URL = process.env.DATABASE_URL;
 
+/**
+ * Whether this run is CI. Only `CI=true` (or `1`) counts: `CI=false`, as some shells and tools
+ * export it, is a developer's machine, where a missing service skips instead of failing.
+ */
+export function isCI(env: Record<string, string | undefined> = process.env): boolean {
+  return /^(true|1)$/i.test(env.CI ?? '');
+}
+
 export function skipReason(variable: string): string {
   const reason = `${variable} is not set: start the service and export ${variable} to run these tests`;
-  if (process.env.CI) throw new Error(`CI must not skip: ${reason}`);
+  if (isCI()) throw new Error(`CI must not skip: ${reason}`);
   return reason;
 }
 
