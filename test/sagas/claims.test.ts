@@ -15,7 +15,9 @@ describe.skipIf(!DATABASE_URL)(title, () => {
     });
   });
   afterAll(async () => {
-    await second?.gateway.stop();
+    // Both instances stop before the shared schema goes; each removes its own folder.
+    await Promise.all([first?.gateway.stop(), second?.gateway.stop()]);
+    await second?.stop();
     await first?.stop();
   });
 

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually } from '../support/collect.js';
-import { FIXTURE_AGENTS, rpc, userMessage } from '../support/gateway.js';
+import { childEnv, dropSchema, FIXTURE_AGENTS, rpc, userMessage } from '../support/gateway.js';
 import { DATABASE_URL, describeEachDatabase, uniqueSchema } from '../support/services.js';
 
 async function freePort(): Promise<number> {
@@ -21,7 +21,7 @@ async function freePort(): Promise<number> {
 /** The gateway as a real process, killed the hard way by the test. */
 async function startProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -70,12 +70,7 @@ describeEachDatabase(
     afterAll(async () => {
       for (const child of children) await stopProcess(child, 'SIGKILL');
       await rm(folder, { recursive: true, force: true });
-      if (database === 'postgres' && DATABASE_URL) {
-        const client = new pg.Client({ connectionString: DATABASE_URL });
-        await client.connect();
-        await client.query(`drop schema if exists ${env.DATABASE_SCHEMA} cascade`);
-        await client.end();
-      }
+      if (database === 'postgres') await dropSchema(DATABASE_URL!, env.DATABASE_SCHEMA!);
     });
 
     it('resumes a working task (onRestart: resume) and fails one whose agent says fail', async () => {
@@ -130,6 +125,8 @@ describeEachDatabase(
       expect(fresh.body.result.task.status.state).toBe('TASK_STATE_COMPLETED');
       await stopProcess(second, 'SIGTERM');
       expect(second.exitCode).toBe(0);
+      // The store was the one this suite names, whatever the runner's own environment holds.
+      expect(existsSync(join(folder, 'PG_VERSION'))).toBe(database === 'pglite');
     }, 120_000);
   },
 );
