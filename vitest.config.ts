@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SkippedSuitesReporter } from './test/support/skipped-suites-reporter.js';
 
 export default defineConfig({
   test: {
@@ -7,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // PGlite instances are memory-hungry; two cores do not gain from more forks.
     maxWorkers: 2,
+    // Suites skipped for a missing service say so, one line each, after the run.
+    reporters: [new SkippedSuitesReporter(), 'default'],
   },
 });

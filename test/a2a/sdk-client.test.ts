@@ -10,10 +10,10 @@ import {
   JsonRpcTaskNotFoundError,
   JsonRpcUnsupportedOperationError,
 } from '@a2a-js/sdk/errors';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { asTask, sdkMessage as message, sdkSend as send } from '../support/sdk.js';
-import { GATEWAY_DATABASES } from '../support/services.js';
+import { describeEachDatabase } from '../support/services.js';
 
 function textOf(task: Task): string[] {
   return task.artifacts.flatMap((artifact) =>
@@ -27,14 +27,13 @@ async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-describe.each(GATEWAY_DATABASES)(
+describeEachDatabase(
   'A2A v1.0 over JSON-RPC with the @a2a-js/sdk client, on $name',
-  ({ database, run }) => {
+  ({ database }) => {
     let gateway: TestGateway;
     let client: Client;
 
     beforeAll(async () => {
-      if (!run) return;
       gateway = await startTestGateway({ database });
       const factory = new ClientFactory(
         ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
@@ -48,188 +47,158 @@ describe.each(GATEWAY_DATABASES)(
       await gateway?.stop();
     });
 
-    it.runIf(run)('discovers the default agent from its card (§8.2)', () => {
+    it('discovers the default agent from its card (§8.2)', () => {
       expect(client.protocolVersion).toBe('1.0');
     });
 
-    it.runIf(run)(
-      'SendMessage blocks until the echo completes, with exactly the text sent (§3.1.1)',
-      async () => {
-        const task = asTask(await client.sendMessage(send(message('hello gateway'))));
-        expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
-        expect(textOf(task)).toEqual(['hello gateway']);
-        expect(task.history.map((m) => m.role)).toContain(Role.ROLE_USER);
-      },
-    );
+    it('SendMessage blocks until the echo completes, with exactly the text sent (§3.1.1)', async () => {
+      const task = asTask(await client.sendMessage(send(message('hello gateway'))));
+      expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(textOf(task)).toEqual(['hello gateway']);
+      expect(task.history.map((m) => m.role)).toContain(Role.ROLE_USER);
+    });
 
-    it.runIf(run)(
-      'SendMessage with returnImmediately answers once the task is stored (§3.2.2)',
-      async () => {
-        const task = asTask(
-          await client.sendMessage(send(message('/sleep 300'), { returnImmediately: true })),
-        );
-        expect([TaskState.TASK_STATE_SUBMITTED, TaskState.TASK_STATE_WORKING]).toContain(
-          task.status?.state,
-        );
-        // Read-your-writes: the task is there right away.
-        const fetched = await client.getTask({ id: task.id, tenant: '', historyLength: undefined });
-        expect(fetched.id).toBe(task.id);
-      },
-    );
+    it('SendMessage with returnImmediately answers once the task is stored (§3.2.2)', async () => {
+      const task = asTask(
+        await client.sendMessage(send(message('/sleep 300'), { returnImmediately: true })),
+      );
+      expect([TaskState.TASK_STATE_SUBMITTED, TaskState.TASK_STATE_WORKING]).toContain(
+        task.status?.state,
+      );
+      // Read-your-writes: the task is there right away.
+      const fetched = await client.getTask({ id: task.id, tenant: '', historyLength: undefined });
+      expect(fetched.id).toBe(task.id);
+    });
 
-    it.runIf(run)(
-      'SendMessage answers with a Message when the agent replies with one',
-      async () => {
-        const result = await client.sendMessage(send(message('/reply good day')));
-        expect('status' in result).toBe(false);
-        expect((result as Message).parts[0]?.content).toEqual({ $case: 'text', value: 'good day' });
-      },
-    );
+    it('SendMessage answers with a Message when the agent replies with one', async () => {
+      const result = await client.sendMessage(send(message('/reply good day')));
+      expect('status' in result).toBe(false);
+      expect((result as Message).parts[0]?.content).toEqual({ $case: 'text', value: 'good day' });
+    });
 
-    it.runIf(run)(
-      'SendStreamingMessage streams the Task, each chunk, then completion (§3.1.2)',
-      async () => {
-        const events = await collect(client.sendMessageStream(send(message('/stream 3'))));
-        const kinds = events.map((event) => event.payload?.$case);
-        expect(kinds[0]).toBe('task');
-        expect(kinds.filter((kind) => kind === 'artifactUpdate')).toHaveLength(3);
-        const last = events.at(-1)?.payload;
-        expect(last?.$case === 'statusUpdate' && last.value.status?.state).toBe(
-          TaskState.TASK_STATE_COMPLETED,
-        );
-      },
-    );
+    it('SendStreamingMessage streams the Task, each chunk, then completion (§3.1.2)', async () => {
+      const events = await collect(client.sendMessageStream(send(message('/stream 3'))));
+      const kinds = events.map((event) => event.payload?.$case);
+      expect(kinds[0]).toBe('task');
+      expect(kinds.filter((kind) => kind === 'artifactUpdate')).toHaveLength(3);
+      const last = events.at(-1)?.payload;
+      expect(last?.$case === 'statusUpdate' && last.value.status?.state).toBe(
+        TaskState.TASK_STATE_COMPLETED,
+      );
+    });
 
-    it.runIf(run)(
-      'an input-required task takes the next message on it and completes (§3.4)',
-      async () => {
-        const first = asTask(await client.sendMessage(send(message('/input'))));
-        expect(first.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
-        const second = asTask(
-          await client.sendMessage(send(message('the answer', { taskId: first.id }))),
-        );
-        expect(second.id).toBe(first.id);
-        expect(second.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
-        expect(textOf(second)).toEqual(['the answer']);
-      },
-    );
+    it('an input-required task takes the next message on it and completes (§3.4)', async () => {
+      const first = asTask(await client.sendMessage(send(message('/input'))));
+      expect(first.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+      const second = asTask(
+        await client.sendMessage(send(message('the answer', { taskId: first.id }))),
+      );
+      expect(second.id).toBe(first.id);
+      expect(second.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(textOf(second)).toEqual(['the answer']);
+    });
 
-    it.runIf(run)(
-      'GetTask returns the stored task, history cut to historyLength (§3.1.3)',
-      async () => {
-        const sent = asTask(await client.sendMessage(send(message('kept'))));
-        const full = await client.getTask({ id: sent.id, tenant: '', historyLength: undefined });
-        expect(full.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
-        expect(full.history.length).toBeGreaterThan(0);
-        const none = await client.getTask({ id: sent.id, tenant: '', historyLength: 0 });
-        expect(none.history).toEqual([]);
-        await expect(
-          client.getTask({ id: 'no-such-task', tenant: '', historyLength: undefined }),
-        ).rejects.toBeInstanceOf(JsonRpcTaskNotFoundError);
-      },
-    );
+    it('GetTask returns the stored task, history cut to historyLength (§3.1.3)', async () => {
+      const sent = asTask(await client.sendMessage(send(message('kept'))));
+      const full = await client.getTask({ id: sent.id, tenant: '', historyLength: undefined });
+      expect(full.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+      expect(full.history.length).toBeGreaterThan(0);
+      const none = await client.getTask({ id: sent.id, tenant: '', historyLength: 0 });
+      expect(none.history).toEqual([]);
+      await expect(
+        client.getTask({ id: 'no-such-task', tenant: '', historyLength: undefined }),
+      ).rejects.toBeInstanceOf(JsonRpcTaskNotFoundError);
+    });
 
-    it.runIf(run)(
-      'ListTasks filters by context and pages with nextPageToken (§3.1.4)',
-      async () => {
-        const contextId = `ctx-${Date.now()}`;
-        for (let i = 0; i < 5; i++) {
-          await client.sendMessage(send(message(`item ${i}`, { contextId })));
-        }
-        const seen: string[] = [];
-        let pageToken = '';
-        for (let page = 0; page < 5; page++) {
-          const result = await client.listTasks({
-            tenant: '',
-            contextId,
-            status: TaskState.TASK_STATE_UNSPECIFIED,
-            pageSize: 2,
-            pageToken,
-            historyLength: undefined,
-            statusTimestampAfter: undefined,
-            includeArtifacts: undefined,
-          });
-          expect(result.totalSize).toBe(5);
-          seen.push(...result.tasks.map((task) => task.id));
-          expect(result.tasks.every((task) => task.artifacts.length === 0)).toBe(true);
-          if (!result.nextPageToken) break;
-          pageToken = result.nextPageToken;
-        }
-        expect(new Set(seen).size).toBe(5);
-        const completed = await client.listTasks({
+    it('ListTasks filters by context and pages with nextPageToken (§3.1.4)', async () => {
+      const contextId = `ctx-${Date.now()}`;
+      for (let i = 0; i < 5; i++) {
+        await client.sendMessage(send(message(`item ${i}`, { contextId })));
+      }
+      const seen: string[] = [];
+      let pageToken = '';
+      for (let page = 0; page < 5; page++) {
+        const result = await client.listTasks({
           tenant: '',
           contextId,
-          status: TaskState.TASK_STATE_COMPLETED,
-          pageSize: 10,
-          pageToken: '',
-          historyLength: 0,
+          status: TaskState.TASK_STATE_UNSPECIFIED,
+          pageSize: 2,
+          pageToken,
+          historyLength: undefined,
           statusTimestampAfter: undefined,
-          includeArtifacts: true,
+          includeArtifacts: undefined,
         });
-        expect(completed.tasks).toHaveLength(5);
-        expect(
-          completed.tasks.every((task) => task.artifacts.length === 1 && task.history.length === 0),
-        ).toBe(true);
-      },
-    );
+        expect(result.totalSize).toBe(5);
+        seen.push(...result.tasks.map((task) => task.id));
+        expect(result.tasks.every((task) => task.artifacts.length === 0)).toBe(true);
+        if (!result.nextPageToken) break;
+        pageToken = result.nextPageToken;
+      }
+      expect(new Set(seen).size).toBe(5);
+      const completed = await client.listTasks({
+        tenant: '',
+        contextId,
+        status: TaskState.TASK_STATE_COMPLETED,
+        pageSize: 10,
+        pageToken: '',
+        historyLength: 0,
+        statusTimestampAfter: undefined,
+        includeArtifacts: true,
+      });
+      expect(completed.tasks).toHaveLength(5);
+      expect(
+        completed.tasks.every((task) => task.artifacts.length === 1 && task.history.length === 0),
+      ).toBe(true);
+    });
 
-    it.runIf(run)(
-      'CancelTask cancels a running task and refuses a finished one (§3.1.5)',
-      async () => {
-        const running = asTask(
-          await client.sendMessage(send(message('/sleep 10000'), { returnImmediately: true })),
-        );
-        const canceled = await client.cancelTask({
-          id: running.id,
-          tenant: '',
-          metadata: undefined,
-        });
-        expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
-        await expect(
-          client.cancelTask({ id: running.id, tenant: '', metadata: undefined }),
-        ).rejects.toBeInstanceOf(JsonRpcTaskNotCancelableError);
-        // The run was aborted: nothing completes the task behind the client's back.
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(
-          (await client.getTask({ id: running.id, tenant: '', historyLength: undefined })).status
-            ?.state,
-        ).toBe(TaskState.TASK_STATE_CANCELED);
-      },
-    );
+    it('CancelTask cancels a running task and refuses a finished one (§3.1.5)', async () => {
+      const running = asTask(
+        await client.sendMessage(send(message('/sleep 10000'), { returnImmediately: true })),
+      );
+      const canceled = await client.cancelTask({
+        id: running.id,
+        tenant: '',
+        metadata: undefined,
+      });
+      expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+      await expect(
+        client.cancelTask({ id: running.id, tenant: '', metadata: undefined }),
+      ).rejects.toBeInstanceOf(JsonRpcTaskNotCancelableError);
+      // The run was aborted: nothing completes the task behind the client's back.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(
+        (await client.getTask({ id: running.id, tenant: '', historyLength: undefined })).status
+          ?.state,
+      ).toBe(TaskState.TASK_STATE_CANCELED);
+    });
 
-    it.runIf(run)(
-      'SubscribeToTask starts with the Task and follows it to the end (§3.1.6)',
-      async () => {
-        const task = asTask(await client.sendMessage(send(message('/input'))));
-        const stream = client.resubscribeTask({ id: task.id, tenant: '' });
-        const reading = collect(stream);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        await client.sendMessage(send(message('finish it', { taskId: task.id })));
-        const events = await reading;
-        expect(events[0]?.payload?.$case).toBe('task');
-        const last = events.at(-1)?.payload;
-        expect(last?.$case === 'statusUpdate' && last.value.status?.state).toBe(
-          TaskState.TASK_STATE_COMPLETED,
-        );
-      },
-    );
+    it('SubscribeToTask starts with the Task and follows it to the end (§3.1.6)', async () => {
+      const task = asTask(await client.sendMessage(send(message('/input'))));
+      const stream = client.resubscribeTask({ id: task.id, tenant: '' });
+      const reading = collect(stream);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await client.sendMessage(send(message('finish it', { taskId: task.id })));
+      const events = await reading;
+      expect(events[0]?.payload?.$case).toBe('task');
+      const last = events.at(-1)?.payload;
+      expect(last?.$case === 'statusUpdate' && last.value.status?.state).toBe(
+        TaskState.TASK_STATE_COMPLETED,
+      );
+    });
 
-    it.runIf(run)(
-      'refuses SubscribeToTask and SendMessage on a terminal task (§3.1.6, §3.1.1)',
-      async () => {
-        const done = asTask(await client.sendMessage(send(message('over'))));
-        await expect(
-          collect(client.resubscribeTask({ id: done.id, tenant: '' })),
-        ).rejects.toBeInstanceOf(JsonRpcUnsupportedOperationError);
-        await expect(
-          client.sendMessage(send(message('again', { taskId: done.id }))),
-        ).rejects.toBeInstanceOf(JsonRpcUnsupportedOperationError);
-      },
-    );
+    it('refuses SubscribeToTask and SendMessage on a terminal task (§3.1.6, §3.1.1)', async () => {
+      const done = asTask(await client.sendMessage(send(message('over'))));
+      await expect(
+        collect(client.resubscribeTask({ id: done.id, tenant: '' })),
+      ).rejects.toBeInstanceOf(JsonRpcUnsupportedOperationError);
+      await expect(
+        client.sendMessage(send(message('again', { taskId: done.id }))),
+      ).rejects.toBeInstanceOf(JsonRpcUnsupportedOperationError);
+    });
 
     // The card says pushNotifications: false, so the client refuses before asking; the server's
     // own -32003 answers are checked over raw HTTP (jsonrpc-errors.test.ts).
-    it.runIf(run)('lets the client see from the card that push notifications are off', async () => {
+    it('lets the client see from the card that push notifications are off', async () => {
       const task = asTask(await client.sendMessage(send(message('push?'))));
       // The client throws synchronously; Promise.resolve().then turns that into a rejection.
       const refused = (call: () => unknown) =>
@@ -262,23 +231,20 @@ describe.each(GATEWAY_DATABASES)(
       );
     });
 
-    it.runIf(run)(
-      'fails a task whose agent throws, times out, or is unknown — never leaves it working',
-      async () => {
-        const thrown = asTask(await client.sendMessage(send(message('/throw kaboom'))));
-        expect(thrown.status?.state).toBe(TaskState.TASK_STATE_FAILED);
-        expect(JSON.stringify(thrown.status?.message)).toContain('kaboom');
+    it('fails a task whose agent throws, times out, or is unknown — never leaves it working', async () => {
+      const thrown = asTask(await client.sendMessage(send(message('/throw kaboom'))));
+      expect(thrown.status?.state).toBe(TaskState.TASK_STATE_FAILED);
+      expect(JSON.stringify(thrown.status?.message)).toContain('kaboom');
 
-        const hasty = await new ClientFactory(
-          ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-            transports: [new JsonRpcTransportFactory()],
-            preferredTransports: ['JSONRPC'],
-          }),
-        ).createFromUrl(`${gateway.url}/agents/hasty/`);
-        const late = asTask(await hasty.sendMessage(send(message('/sleep 5000'))));
-        expect(late.status?.state).toBe(TaskState.TASK_STATE_FAILED);
-        expect(JSON.stringify(late.status?.message)).toContain('timed out after 300 ms');
-      },
-    );
+      const hasty = await new ClientFactory(
+        ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+          transports: [new JsonRpcTransportFactory()],
+          preferredTransports: ['JSONRPC'],
+        }),
+      ).createFromUrl(`${gateway.url}/agents/hasty/`);
+      const late = asTask(await hasty.sendMessage(send(message('/sleep 5000'))));
+      expect(late.status?.state).toBe(TaskState.TASK_STATE_FAILED);
+      expect(JSON.stringify(late.status?.message)).toContain('timed out after 300 ms');
+    });
   },
 );

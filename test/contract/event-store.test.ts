@@ -10,7 +10,7 @@ import {
   createPostgresEventStore,
   type EventStore,
 } from '../../src/store/index.js';
-import { DATABASE_URL, skipReason, uniqueSchema } from '../support/services.js';
+import { DATABASE_URL, suiteTitle, uniqueSchema } from '../support/services.js';
 import {
   eventStoreContract,
   type StoreHarness,
@@ -68,48 +68,45 @@ describe('PGlite', () => {
   );
 });
 
-describe.skipIf(!DATABASE_URL)(
-  DATABASE_URL ? 'PostgreSQL' : `PostgreSQL (skipped: ${skipReason('DATABASE_URL')})`,
-  () => {
-    let admin: pg.Pool;
-    const schemas = new WeakMap<EventStore, string>();
-    const created: string[] = [];
-    beforeAll(() => {
-      admin = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
-    });
-    afterAll(async () => {
-      for (const schema of created) await admin.query(`drop schema if exists ${schema} cascade`);
-      await admin?.end();
-    });
+describe.skipIf(!DATABASE_URL)(suiteTitle('PostgreSQL', 'DATABASE_URL'), () => {
+  let admin: pg.Pool;
+  const schemas = new WeakMap<EventStore, string>();
+  const created: string[] = [];
+  beforeAll(() => {
+    admin = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
+  });
+  afterAll(async () => {
+    for (const schema of created) await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin?.end();
+  });
 
-    eventStoreContract(
-      'PostgreSQL',
-      ((): StoreHarness => {
-        const open = async (schema: string, options?: StoreOptions) => {
-          const store = await createPostgresEventStore({
-            connectionString: DATABASE_URL!,
-            schema,
-            max: 10,
-            ...options,
-          });
-          schemas.set(store, schema);
-          return store;
-        };
-        return {
-          async create(options) {
-            const schema = uniqueSchema('pgsql');
-            created.push(schema);
-            return open(schema, options);
-          },
-          async reopen(store, options) {
-            await store.close();
-            return open(schemas.get(store)!, options);
-          },
-          async failInsertsOfType(store, type) {
-            await admin.query(poisonTrigger(schemas.get(store)!, type));
-          },
-        };
-      })(),
-    );
-  },
-);
+  eventStoreContract(
+    'PostgreSQL',
+    ((): StoreHarness => {
+      const open = async (schema: string, options?: StoreOptions) => {
+        const store = await createPostgresEventStore({
+          connectionString: DATABASE_URL!,
+          schema,
+          max: 10,
+          ...options,
+        });
+        schemas.set(store, schema);
+        return store;
+      };
+      return {
+        async create(options) {
+          const schema = uniqueSchema('pgsql');
+          created.push(schema);
+          return open(schema, options);
+        },
+        async reopen(store, options) {
+          await store.close();
+          return open(schemas.get(store)!, options);
+        },
+        async failInsertsOfType(store, type) {
+          await admin.query(poisonTrigger(schemas.get(store)!, type));
+        },
+      };
+    })(),
+  );
+});

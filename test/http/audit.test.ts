@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rpc, startTestGateway, type TestGateway, userMessage } from '../support/gateway.js';
+import {
+  childEnv,
+  rpc,
+  startTestGateway,
+  type TestGateway,
+  userMessage,
+} from '../support/gateway.js';
 import { readSse } from '../support/sse.js';
 
 const run = promisify(execFile);
@@ -89,7 +95,7 @@ describe('audit: a task’s full history', () => {
       'node',
       ['--import', 'tsx', 'src/cli/main.ts', 'audit', task.id, '--url', gateway.url],
       {
-        env: { ...process.env, LOG_LEVEL: 'silent' },
+        env: childEnv({ LOG_LEVEL: 'silent' }),
       },
     );
     const lines = stdout.trim().split('\n');

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpc, startTestGateway, type TestGateway, userMessage } from '../support/gateway.js';
-import { DATABASE_URL, skipReason } from '../support/services.js';
+import { DATABASE_URL, suiteTitle } from '../support/services.js';
 
-const title = DATABASE_URL
-  ? 'two gateway instances on one PostgreSQL store'
-  : `two gateway instances on one PostgreSQL store (skipped: ${skipReason('DATABASE_URL')})`;
+const title = suiteTitle('two gateway instances on one PostgreSQL store', 'DATABASE_URL');
 
 describe.skipIf(!DATABASE_URL)(title, () => {
   let first: TestGateway;
@@ -17,7 +15,9 @@ describe.skipIf(!DATABASE_URL)(title, () => {
     });
   });
   afterAll(async () => {
-    await second?.gateway.stop();
+    // Both instances stop before the shared schema goes; each removes its own folder.
+    await Promise.all([first?.gateway.stop(), second?.gateway.stop()]);
+    await second?.stop();
     await first?.stop();
   });
 

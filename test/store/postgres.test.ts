@@ -8,7 +8,7 @@ import {
 import { prepareAppend } from '../../src/store/prepare-append.js';
 import { appendEvents } from '../../src/store/sql/queries.js';
 import { eventually, nothingWithin, take } from '../support/collect.js';
-import { DATABASE_URL, skipReason, uniqueSchema } from '../support/services.js';
+import { DATABASE_URL, suiteTitle, uniqueSchema } from '../support/services.js';
 
 /** Starts an append inside `client`'s open transaction, as a second gateway instance would. */
 async function appendInOpenTransaction(
@@ -23,9 +23,7 @@ async function appendInOpenTransaction(
   return Number(rows[0].global_position);
 }
 
-const title = DATABASE_URL
-  ? 'PostgreSQL adapter'
-  : `PostgreSQL adapter (skipped: ${skipReason('DATABASE_URL')})`;
+const title = suiteTitle('PostgreSQL adapter', 'DATABASE_URL');
 
 describe.skipIf(!DATABASE_URL)(title, () => {
   let admin: pg.Pool;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { loadConfig } from '../../src/config/index.js';
+import { ConfigSchema, loadConfig } from '../../src/config/index.js';
 import { type Gateway, startGateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/observability/index.js';
 import { DATABASE_URL, uniqueSchema } from './services.js';
@@ -45,16 +45,36 @@ export async function startTestGateway(
     gateway,
     env,
     async stop() {
-      await gateway.stop();
-      await rm(folder, { recursive: true, force: true });
-      if (env.DATABASE_URL) {
-        const client = new pg.Client({ connectionString: env.DATABASE_URL });
-        await client.connect();
-        await client.query(`drop schema if exists ${env.DATABASE_SCHEMA} cascade`);
-        await client.end();
+      // What the test created goes even when the gateway fails to stop cleanly.
+      try {
+        await gateway.stop();
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+        if (env.DATABASE_URL) await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA!);
       }
     },
   };
+}
+
+export async function dropSchema(connectionString: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The environment for a child process (a gateway, the CLI): the test's own without any gateway
+ * setting, plus `env`. A child then uses only the store its test names: with DATABASE_URL
+ * exported for the PostgreSQL suites, a PGlite test's child would otherwise run on PostgreSQL
+ * and leave its schema behind.
+ */
+export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([key]) => !(key in ConfigSchema.shape));
+  return { ...Object.fromEntries(inherited), ...env };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: responses under test are read field by field.
