@@ -14,7 +14,7 @@ import { type AgentExecutor, createEchoAgent } from './executors/index.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import { createApp, type RunningServer, startHttpServer } from './http/index.js';
 import type { Logger } from './observability/index.js';
-import { type AgentRuntime, createTaskLifecycle } from './sagas/index.js';
+import { type AgentRuntime, createSqlInstanceLeases, createTaskLifecycle } from './sagas/index.js';
 import {
   createPgClient,
   createPgliteClient,
@@ -24,7 +24,15 @@ import {
   type SqlClient,
   startDurableSubscriber,
 } from './store/index.js';
-import { createSqlTaskView, createTaskCommands, followTask } from './tasks/index.js';
+import {
+  createSqlTaskView,
+  createTaskCommands,
+  followTask,
+  TASK_EVENT_TYPES,
+  taskAt,
+} from './tasks/index.js';
+
+const TASK_EVENT_TYPE_NAMES = Object.values(TASK_EVENT_TYPES);
 
 export interface Gateway {
   url: string;
@@ -58,8 +66,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const view = await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     const projector = await startDurableSubscriber(store, {
       name: 'task-view',
-      handleBatch: (events) => view.applyBatch(events),
-      checkpoint: { events: 200, ms: 250 },
+      types: TASK_EVENT_TYPE_NAMES,
+      handleBatch: (events) => {
+        // Other instances' writes keep this process's copies of tasks current (shared stores).
+        if (!store.exclusive) for (const event of events) commands.observe(event);
+        return view.applyBatch(events);
+      },
+      // GetTask answers from the command handler's copies, ListTasks waits for the view (and
+      // hurries it): so the view can write in fewer, larger batches.
+      maxBatch: 2_000,
+      maxBatchDelayMs: 50,
+      checkpoint: { events: 2_000, ms: 1_000 },
       onError: (error, event) =>
         logger.error('task view stopped', { error, position: event?.globalPosition }),
     });
@@ -74,8 +91,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       store,
       commands,
       view,
+      leases: await createSqlInstanceLeases(db.views, config.DATABASE_SCHEMA),
       runtimeFor: (agent) => runtimes.get(agent),
       instance,
+      leaseMs: config.RUN_LEASE_MS,
       logger,
     });
     await lifecycle.start();
@@ -84,7 +103,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const service = createA2aService({
       commands,
       view,
-      follow: (taskId, after, signal) => followTask(store, taskId, after, signal),
+      follow: (after, signal) =>
+        followTask(store, after.id, { after, ...(signal ? { signal } : {}) }),
+      taskAt: (taskId, position) => taskAt(store, taskId, position),
       catchUp,
     });
     const shutdown = new AbortController();
@@ -95,7 +116,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logger,
       a2a: {
         agents,
-        binding: createJsonRpcBinding(service, logger),
+        binding: createJsonRpcBinding(service, { logger, maxBatch: config.JSONRPC_MAX_BATCH }),
         publicUrl: () => publicUrl,
         maxBodyBytes: config.MAX_BODY_BYTES,
         heartbeatMs: config.SSE_HEARTBEAT_MS,
@@ -233,6 +254,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
   const db = await openDatabase(config, logger);
   try {
     await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
+    await createSqlInstanceLeases(db.views, config.DATABASE_SCHEMA);
     return db.kind;
   } finally {
     await db.close();

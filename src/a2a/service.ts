@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { StoredEvent } from '../events/index.js';
 import type {
   CancelTaskRequest,
   GetTaskRequest,
@@ -13,14 +12,13 @@ import type {
 } from '../protocol/index.js';
 import {
   type CommandContext,
-  evolve,
   isSettled,
   isTerminal,
   newTaskId,
   type TaskAggregate,
   type TaskCommands,
+  type TaskUpdate,
   type TaskView,
-  toRecord,
   toTask,
 } from '../tasks/index.js';
 import { A2aError } from './errors.js';
@@ -53,8 +51,10 @@ export interface StreamItem {
 export interface A2aServiceDependencies {
   commands: TaskCommands;
   view: TaskView;
-  /** The task's events after a position, stored then live (tasks/follow-task.ts). */
-  follow: (taskId: string, after: number, signal?: AbortSignal) => AsyncIterable<StoredEvent>;
+  /** A task's updates after the state `after`, stored then live (tasks/follow-task.ts). */
+  follow: (after: TaskAggregate, signal?: AbortSignal) => AsyncIterable<TaskUpdate>;
+  /** The task as it stood at a position a client saw (tasks/follow-task.ts `taskAt`). */
+  taskAt: (taskId: string, position: number) => Promise<TaskAggregate | undefined>;
   /** Waits (bounded) until the task view has folded every write completed before the call. */
   catchUp: () => Promise<void>;
   now?: () => Date;
@@ -119,34 +119,31 @@ export function createA2aService(deps: A2aServiceDependencies) {
     return result.task;
   }
 
-  /** Folds the task's events after `task.position` until `until` holds or the client leaves. */
+  /** Follows the task until `until` holds or the client leaves. */
   async function waitFor(
     task: TaskAggregate,
     until: (task: TaskAggregate) => boolean,
     signal?: AbortSignal,
   ) {
+    if (until(task)) return task;
     let current = task;
-    if (until(current)) return current;
-    for await (const event of deps.follow(task.id, task.position, signal)) {
-      current = evolve(current, toRecord(event));
+    for await (const update of deps.follow(task, signal)) {
+      current = update.task;
       if (until(current)) break;
     }
     return current;
   }
 
-  /** Events after the task's position, as stream items, until `last` says to stop. */
+  /** The task's updates after `from` as stream items, until `last` says to stop. */
   async function* updates(
-    task: TaskAggregate,
-    after: number,
+    from: TaskAggregate,
     last: (task: TaskAggregate) => boolean,
     signal?: AbortSignal,
   ): AsyncGenerator<StreamItem> {
-    let current = task;
-    for await (const event of deps.follow(task.id, after, signal)) {
-      current = event.streamVersion > current.version ? evolve(current, toRecord(event)) : current;
-      const response = toStreamResponse(current, event);
+    for await (const { event, task } of deps.follow(from, signal)) {
+      const response = toStreamResponse(task, event);
       if (response) yield { position: event.globalPosition, response };
-      if (last(current)) return;
+      if (last(task)) return;
     }
   }
 
@@ -180,9 +177,7 @@ export function createA2aService(deps: A2aServiceDependencies) {
         response: { task: toTask(task, { historyLength }) },
       };
       return (async function* () {
-        const stream = updates(task, task.position, endsSendStream, ctx.signal)[
-          Symbol.asyncIterator
-        ]();
+        const stream = updates(task, endsSendStream, ctx.signal)[Symbol.asyncIterator]();
         try {
           let pending: Promise<IteratorResult<StreamItem>> | undefined = stream.next();
           const first = await within(pending, FIRST_UPDATE_WAIT_MS);
@@ -212,8 +207,7 @@ export function createA2aService(deps: A2aServiceDependencies) {
     },
 
     async getTask(params: GetTaskRequest, ctx: RequestContext): Promise<Task> {
-      await deps.catchUp();
-      const task = await deps.view.get(params.id, ctx.tenant);
+      const task = await deps.commands.get(params.id, ctx.tenant);
       if (!task) throw notFound(params.id);
       return toTask(task, { historyLength: params.historyLength });
     },
@@ -264,21 +258,19 @@ export function createA2aService(deps: A2aServiceDependencies) {
       params: SubscribeToTaskRequest,
       ctx: RequestContext,
     ): Promise<AsyncIterable<StreamItem>> {
-      const task = await deps.commands.load(params.id, ctx.tenant);
+      const task = await deps.commands.get(params.id, ctx.tenant);
       if (!task) throw notFound(params.id);
       const resume = ctx.lastEventId;
-      if (resume === undefined && isTerminal(task)) {
+      if (resume !== undefined) return replayFrom(task, resume, ctx.signal);
+      if (isTerminal(task)) {
         throw new A2aError(
           'UNSUPPORTED_OPERATION',
           `task ${task.id} is ${task.status.state}: nothing left to follow`,
         );
       }
-      if (resume !== undefined) {
-        return replayFrom(task, resume);
-      }
       return (async function* () {
         yield { position: task.position, response: { task: toTask(task) } };
-        yield* updates(task, task.position, isTerminal, ctx.signal);
+        yield* updates(task, isTerminal, ctx.signal);
       })();
     },
 
@@ -295,25 +287,19 @@ export function createA2aService(deps: A2aServiceDependencies) {
     },
   };
 
-  /** From a position the client saw: the state there is rebuilt, then everything after it. */
+  /** From a position the client saw: the task as it stood there, then everything after it. */
   async function replayFrom(
     latest: TaskAggregate,
     position: number,
+    signal?: AbortSignal,
   ): Promise<AsyncIterable<StreamItem>> {
-    let base: TaskAggregate | undefined;
-    let after = 0;
-    for await (const event of deps.follow(latest.id, 0)) {
-      if (event.globalPosition > position) break;
-      base = evolve(base, toRecord(event));
-      after = event.globalPosition;
-      if (event.globalPosition >= latest.position) break;
-    }
+    const base = position >= latest.position ? latest : await deps.taskAt(latest.id, position);
     if (!base)
       throw new A2aError('INVALID_PARAMS', 'Last-Event-ID is not a position of this task', {
         field: 'Last-Event-ID',
       });
     if (isTerminal(base)) return (async function* () {})();
-    return updates(base, after, isTerminal);
+    return updates(base, isTerminal, signal);
   }
 }
 

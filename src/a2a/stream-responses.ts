@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../events/index.js';
 import type { StreamResponse } from '../protocol/index.js';
-import type { TaskAggregate, TaskEventRecord } from '../tasks/index.js';
+import type { TaskAggregate, TaskEvent } from '../tasks/index.js';
 
 /**
  * What a client sees of one stored task event (§4.2): status and artifact updates. Events the
@@ -10,7 +10,7 @@ export function toStreamResponse(
   task: TaskAggregate,
   event: StoredEvent,
 ): StreamResponse | undefined {
-  const record = event as unknown as TaskEventRecord;
+  const record = event as StoredEvent & TaskEvent;
   const ids = { taskId: task.id, contextId: task.contextId };
   switch (record.type) {
     case 'task.status_changed':

@@ -34,12 +34,19 @@ export const ConfigSchema = z.object({
     .min(1_024)
     .max(100 * 1024 * 1024)
     .default(1024 * 1024),
+  /** Requests one JSON-RPC batch may hold. */
+  JSONRPC_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(100),
   /** Comment lines keep idle SSE streams open through proxies. */
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Names this instance across restarts: recovery resumes only the runs it started itself. */
   INSTANCE_ID: z.string().min(1).max(100).optional(),
   /** Longest a read waits for the task view to catch up with writes before answering anyway. */
   READ_CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
+  /**
+   * How long an instance's lease on its runs lasts unrenewed: the longest the runs of an
+   * instance that died wait before another instance takes them over.
+   */
+  RUN_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(15_000),
   /** How long a shutdown may wait for in-flight work before it gives up. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
 });

@@ -1,4 +1,9 @@
 export {
+  createMemoryInstanceLeases,
+  createSqlInstanceLeases,
+  type InstanceLeases,
+} from './instance-leases.js';
+export {
   type AgentRuntime,
   createTaskLifecycle,
   type TaskLifecycle,

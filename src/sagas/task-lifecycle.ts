@@ -6,8 +6,7 @@ import {
   RunAborted,
 } from '../executors/index.js';
 import type { Logger } from '../observability/index.js';
-import type { Message } from '../protocol/index.js';
-import { type DurableSubscriber, type EventStore, startDurableSubscriber } from '../store/index.js';
+import type { EventStore, Subscription } from '../store/index.js';
 import {
   type CommandContext,
   isSettled,
@@ -20,6 +19,8 @@ import {
   type TaskView,
   toTask,
 } from '../tasks/index.js';
+import type { InstanceLeases } from './instance-leases.js';
+import { gatewayNote, toCommand } from './run-reports.js';
 
 /** How one hosted agent runs: its executor and the policies the saga applies around it. */
 export interface AgentRuntime {
@@ -35,57 +36,67 @@ export interface AgentRuntime {
    * builtin ones, since two instances may both start a run and one is then discarded).
    */
   claim: 'before-run' | 'with-first-update';
-  /** What a restart does with a task this instance left working: run it again, or fail it. */
+  /** What happens to a run its instance left unfinished (it died or restarted): again, or fail. */
   onRestart: 'resume' | 'fail';
 }
 
 export interface TaskLifecycleOptions {
   store: EventStore;
   commands: TaskCommands;
-  view: TaskView;
+  view: Pick<TaskView, 'unsettled'>;
+  leases: InstanceLeases;
   /** Resolves a task's agent name; undefined fails the task (no such agent any more). */
   runtimeFor: (agent: string) => AgentRuntime | undefined;
-  /** Stable across restarts of this instance: recovery takes over only its own runs. */
+  /** Names this instance; its runs are its own after a restart under the same name. */
   instance: string;
+  /**
+   * How long this instance's lease lasts unrenewed (it renews at a third of it): the longest
+   * the runs of an instance that died wait before another instance takes them over.
+   */
+  leaseMs?: number;
   logger: Logger;
   now?: () => Date;
 }
 
 export interface TaskLifecycle {
-  /** Recovers what a previous process left unfinished, then follows new tasks. */
+  /** Takes this instance's lease, recovers what it left unfinished, then runs new work. */
   start(): Promise<void>;
-  /** Aborts running executors (their tasks stay resumable) and stops following. */
+  /** Aborts running executors (their tasks stay resumable), stops, and frees the lease. */
   stop(): Promise<void>;
   /** Runs in progress in this process. */
   readonly running: number;
 }
 
 /**
- * The process manager of a task: a submitted task or a follow-up message starts a run of the
- * agent's executor; each emission becomes a command through the task aggregate; a cancel
- * aborts the run; a timeout, a throw or a run that ends without a final state fails the task.
- * A task is claimed with `StartExecution` at the version the saga saw, so of several
- * instances racing for one task exactly one runs it.
+ * The process manager of a task: a message this instance accepted starts a run of the agent's
+ * executor at once (told by the command handler, no store read); each report becomes a
+ * command through the task aggregate; a cancel aborts the run; a timeout, a throw or a run
+ * that ends without a final state fails the task. A run is claimed with `StartExecution` for
+ * a numbered attempt, so of several instances racing for a task exactly one runs it. Runs of
+ * an instance whose lease expired are taken over, per the agent's `onRestart`.
  */
 export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycle {
-  const { store, commands, view, logger } = options;
+  const { store, commands, view, logger, leases, instance } = options;
   const now = options.now ?? (() => new Date());
+  const leaseMs = options.leaseMs ?? 15_000;
   const runs = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  // Tasks that got a trigger while a run of theirs was still going: looked at again after it.
+  // Tasks that got a new message while a run of theirs was still ending: looked at after it.
   const deferred = new Set<string>();
-  let subscriber: DurableSubscriber | undefined;
+  const stops: (() => unknown)[] = [];
   let stopping = false;
+
+  const stamp = () => now().toISOString();
 
   function context(task: TaskAggregate, cause?: StoredEvent): CommandContext {
     return {
       tenant: task.tenant,
       correlationId: cause?.correlationId ?? `saga-${task.id}`,
       ...(cause ? { causationId: cause.id } : {}),
-      source: `saga:${options.instance}`,
+      source: `saga:${instance}`,
     };
   }
 
-  /** Commands the saga issues may race a cancel; a task that has ended takes none: fine. */
+  /** Commands the saga issues may race a cancel or a takeover; a refusal then is fine. */
   async function tryCommand(
     task: TaskAggregate,
     command: TaskCommand | TaskCommand[],
@@ -100,75 +111,71 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
     }
   }
 
-  function launch(
-    taskId: string,
-    tenant: string,
-    cause: StoredEvent | undefined,
-    resumed: boolean,
-  ): void {
+  function launch(task: TaskAggregate, resumed: boolean, cause?: StoredEvent): void {
     if (stopping) return;
-    if (runs.has(taskId)) {
-      deferred.add(taskId);
+    if (runs.has(task.id)) {
+      deferred.add(task.id);
       return;
     }
     const controller = new AbortController();
-    const done = run(taskId, tenant, cause, resumed, controller)
-      .catch((error) => logger.error('task run failed unexpectedly', { taskId, error }))
+    const done = run(task, resumed, controller, cause)
+      .catch((error) => logger.error('task run failed unexpectedly', { taskId: task.id, error }))
       .finally(() => {
-        runs.delete(taskId);
-        if (deferred.delete(taskId) && !stopping) void continueIfPending(taskId, tenant);
+        runs.delete(task.id);
+        if (deferred.delete(task.id) && !stopping) void continueIfPending(task);
       });
-    runs.set(taskId, { controller, done });
+    runs.set(task.id, { controller, done });
   }
 
-  /** A follow-up that arrived while the previous run was finishing starts the next run. */
-  async function continueIfPending(taskId: string, tenant: string): Promise<void> {
-    const task = await commands.load(taskId, tenant).catch(() => undefined);
-    if (task?.pendingRun) launch(taskId, tenant, undefined, false);
+  /** A follow-up that arrived while the previous run was ending starts the next run. */
+  async function continueIfPending(task: TaskAggregate): Promise<void> {
+    const current = await commands.peek(task.id, task.tenant).catch(() => undefined);
+    if (current?.pendingRun) launch(current, false);
   }
 
   async function run(
-    taskId: string,
-    tenant: string,
-    cause: StoredEvent | undefined,
+    seen: TaskAggregate,
     resumed: boolean,
     controller: AbortController,
+    cause: StoredEvent | undefined,
   ): Promise<void> {
-    const loaded = await commands.peek(taskId, tenant);
-    if (!loaded) return;
-    const runtime = options.runtimeFor(loaded.agent);
+    const runtime = options.runtimeFor(seen.agent);
     if (!runtime) {
-      await tryCommand(
-        loaded,
-        { type: 'Fail', message: agentNote(`no executor for agent ${loaded.agent}`), at: stamp() },
-        cause,
-      );
+      const note = gatewayNote(`no executor for agent ${seen.agent}`);
+      await tryCommand(seen, { type: 'Fail', message: note, at: stamp() }, cause);
       return;
     }
+    if (isTerminal(seen) || !(seen.pendingRun || (resumed && !isSettled(seen)))) return;
+    const attempt = seen.attempts + 1;
     const claim: TaskCommand = {
       type: 'StartExecution',
       executor: runtime.executorName,
-      instance: options.instance,
+      instance,
       resumed,
+      attempt,
       at: stamp(),
     };
-    let task = loaded;
-    // The claim travels with the first update (one write less), or is written before the run
+    let task = seen;
+    // The claim travels with the first report (one write less), or is written before the run
     // for executors whose side effects must not happen twice.
     let pendingClaim: TaskCommand | undefined = claim;
     if (runtime.claim === 'before-run') {
-      const claimed = await tryCommand(loaded, claim, cause);
+      const claimed = await tryCommand(seen, claim, cause);
       if (!claimed?.changed) return;
       task = claimed.task;
       pendingClaim = undefined;
-    } else if (isTerminal(loaded) || !(loaded.pendingRun || (resumed && !isSettled(loaded)))) {
-      return;
     }
-    const message = [...task.history].reverse().find((m) => m.role === 'ROLE_USER');
+    const message = task.history.findLast((m) => m.role === 'ROLE_USER');
     if (!message) return;
     /** Commands to write, preceded by the claim while it is still unwritten. */
-    const withClaim = (commandsToWrite: TaskCommand[]): TaskCommand[] =>
-      pendingClaim ? [pendingClaim, ...commandsToWrite] : commandsToWrite;
+    const withClaim = (toWrite: TaskCommand[]): TaskCommand[] =>
+      pendingClaim ? [pendingClaim, ...toWrite] : toWrite;
+    const fail = (reason: string) =>
+      tryCommand(
+        task,
+        withClaim([{ type: 'Fail', message: gatewayNote(reason), attempt, at: stamp() }]),
+        cause,
+      );
 
     const abort = (why: AbortCause) => controller.abort(new RunAborted(why));
     const timer = setTimeout(() => abort('timeout'), runtime.timeoutMs);
@@ -177,13 +184,13 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       controller.signal.throwIfAborted();
       if (emissions.length === 0) return;
       const at = stamp();
-      const batch = withClaim(emissions.map((emission) => toCommand(emission, at)));
+      const batch = withClaim(emissions.map((emission) => toCommand(emission, at, attempt)));
       let result: Awaited<ReturnType<TaskCommands['handle']>>;
       try {
         result = await commands.handle(task.id, batch, context(task, cause));
       } catch (error) {
-        // Another instance claimed the task first: it runs it, this run ends quietly.
-        if (pendingClaim && error instanceof TaskConflictError) throw new RunAborted('superseded');
+        // Another instance claimed the task first, or took it over: this run ends quietly.
+        if (error instanceof TaskConflictError) throw new RunAborted('superseded');
         throw error;
       }
       pendingClaim = undefined;
@@ -194,19 +201,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
         { task: toTask(task), message, agent: task.agent, signal: controller.signal, resumed },
         emit,
       );
-      if (!settled) {
-        await tryCommand(
-          task,
-          withClaim([
-            {
-              type: 'Fail',
-              message: agentNote('the agent ended without a final state'),
-              at: stamp(),
-            },
-          ]),
-          cause,
-        );
-      }
+      if (!settled) await fail('the agent ended without a final state');
     } catch (error) {
       const why =
         error instanceof RunAborted
@@ -220,143 +215,130 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
         why === 'timeout'
           ? `timed out after ${runtime.timeoutMs} ms`
           : `the agent failed: ${error instanceof Error ? error.message : String(error)}`;
-      logger.warn('task run failed', { taskId, reason });
-      await tryCommand(
-        task,
-        withClaim([{ type: 'Fail', message: agentNote(reason), at: stamp() }]),
-        cause,
-      );
+      logger.warn('task run failed', { taskId: task.id, reason });
+      await fail(reason);
     } finally {
       clearTimeout(timer);
     }
   }
 
+  /** Runs `task` again, or fails it, as its agent says for runs their instance left behind. */
+  async function adopt(task: TaskAggregate, why: string): Promise<void> {
+    const runtime = options.runtimeFor(task.agent);
+    if (runtime?.onRestart === 'resume') {
+      logger.info('resuming a task whose run was interrupted', { taskId: task.id, why });
+      launch(task, true);
+      return;
+    }
+    logger.info('failing a task whose run was interrupted', { taskId: task.id, why });
+    const current = await commands.peek(task.id, task.tenant);
+    if (current && !isSettled(current)) {
+      const note = gatewayNote(`interrupted: ${why} while the task was running`);
+      await tryCommand(current, { type: 'Fail', message: note, at: stamp() });
+    }
+  }
+
   /**
-   * What the durable follower cannot see again: runs this instance started before it
-   * stopped. Tasks still waiting for a first run are launched too (a claim decides who runs).
-   * Call once the task view has caught up with the store.
+   * Unsettled tasks nobody runs: this instance's own from before a restart (at once), those
+   * of instances whose lease expired, and messages waiting longer than a lease for a run.
    */
-  async function recover(): Promise<void> {
-    for (const task of await view.unsettled()) {
+  async function takeOver(atStart: boolean): Promise<void> {
+    // An exclusive store has one process: any other instance in it is a previous life.
+    const alive = store.exclusive ? new Set([instance]) : await leases.alive();
+    alive.add(instance);
+    const stale = now().getTime() - leaseMs;
+    for (const listed of await view.unsettled()) {
+      if (stopping) return;
+      if (runs.has(listed.id)) continue;
+      const task = (await commands.peek(listed.id, listed.tenant)) ?? listed;
+      if (isSettled(task)) continue;
       if (task.pendingRun) {
-        launch(task.id, task.tenant, undefined, false);
-        continue;
-      }
-      // Started before this process existed: ours if the run was ours, else another
-      // instance's (still alive, or to be recovered by its own restart).
-      if (task.runner !== options.instance) continue;
-      const runtime = options.runtimeFor(task.agent);
-      if (runtime?.onRestart === 'resume') {
-        logger.info('resuming a task interrupted by a restart', { taskId: task.id });
-        launch(task.id, task.tenant, undefined, true);
-      } else {
-        logger.info('failing a task interrupted by a restart', { taskId: task.id });
-        const current = await commands.load(task.id, task.tenant);
-        if (current && !isSettled(current)) {
-          await tryCommand(current, {
-            type: 'Fail',
-            message: agentNote('interrupted: the gateway restarted while the task was running'),
-            at: stamp(),
-          });
-        }
+        const waiting = Date.parse(task.status.timestamp ?? '') < stale;
+        if (atStart || waiting) launch(task, false);
+      } else if (task.runner === instance) {
+        if (atStart) await adopt(task, 'the gateway restarted');
+      } else if (!task.runner || !alive.has(task.runner)) {
+        await adopt(task, `instance ${task.runner ?? '?'} stopped`);
       }
     }
   }
 
-  function stamp(): string {
-    return now().toISOString();
+  function onCommitted(task: TaskAggregate, events: readonly StoredEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'task.submitted' || event.type === 'task.message_received') {
+        launch(task, false, event);
+      } else if (
+        event.type === 'task.status_changed' &&
+        task.status.state === 'TASK_STATE_CANCELED'
+      ) {
+        runs.get(task.id)?.controller.abort(new RunAborted('canceled'));
+      }
+    }
   }
 
-  async function onEvent(event: StoredEvent): Promise<void> {
-    const taskId = event.streamId.slice('task-'.length);
-    const tenant = event.metadata.tenant ?? '';
-    if (event.type === 'task.submitted' || event.type === 'task.message_received') {
-      commands.observe(event);
-      launch(taskId, tenant, event, false);
-    } else if (event.type === 'task.status_changed') {
-      const state = (event.data as { status: { state: string } }).status.state;
-      if (state === 'TASK_STATE_CANCELED')
-        runs.get(taskId)?.controller.abort(new RunAborted('canceled'));
+  /** A cancel accepted by another instance aborts the run here (shared stores only). */
+  async function followCancels(subscription: Subscription): Promise<void> {
+    try {
+      for await (const event of subscription) {
+        const state = (event.data as { status?: { state?: string } }).status?.state;
+        if (state === 'TASK_STATE_CANCELED') {
+          runs
+            .get(event.streamId.slice('task-'.length))
+            ?.controller.abort(new RunAborted('canceled'));
+        }
+      }
+    } catch (error) {
+      if (!stopping) logger.error('task lifecycle stopped following cancels', { error });
+    }
+  }
+
+  async function renew(): Promise<void> {
+    try {
+      await leases.renew(instance, leaseMs);
+    } catch (error) {
+      logger.warn('could not renew this instance’s lease', { error });
     }
   }
 
   return {
     async start() {
-      // A durable follower: after a restart it replays triggers since its checkpoint, and
-      // the StartExecution claim turns a repeat into a no-op.
-      subscriber = await startDurableSubscriber(store, {
-        name: `task-lifecycle:${options.instance}`,
-        types: ['task.submitted', 'task.message_received', 'task.status_changed'],
-        firstStart: 'end',
-        checkpoint: { events: 100, ms: 500 },
-        handle: onEvent,
-        onError: (error) => {
-          if (!stopping) logger.error('task lifecycle stopped following events', { error });
-        },
-      });
-      await recover();
+      await leases.renew(instance, leaseMs);
+      const renewal = setInterval(() => void renew(), leaseMs / 3);
+      renewal.unref();
+      stops.push(() => clearInterval(renewal));
+      stops.push(commands.onCommitted(onCommitted));
+      if (!store.exclusive) {
+        const cancels = store.subscribe({ from: 'end', types: ['task.status_changed'] });
+        await cancels.ready;
+        const following = followCancels(cancels);
+        stops.push(
+          () => cancels.close(),
+          () => following,
+        );
+      }
+      await takeOver(true);
+      const scan = setInterval(() => {
+        takeOver(false).catch((error) =>
+          logger.warn('looking for orphaned runs failed', { error }),
+        );
+      }, leaseMs / 2);
+      scan.unref();
+      stops.push(() => clearInterval(scan));
     },
 
     async stop() {
       stopping = true;
-      const following = subscriber?.stop();
       for (const { controller } of runs.values()) controller.abort(new RunAborted('shutdown'));
       await Promise.allSettled([...runs.values()].map((r) => r.done));
-      await following;
+      for (const step of stops.splice(0)) await step();
+      // Its runs were aborted and stay resumable: another instance may take them at once.
+      await leases.release(instance).catch((error) => {
+        logger.warn('could not release this instance’s lease', { error });
+      });
     },
 
     get running() {
       return runs.size;
     },
-  };
-}
-
-function toCommand(emission: Emission, at: string): TaskCommand {
-  switch (emission.kind) {
-    case 'artifact':
-      return {
-        type: 'AppendArtifact',
-        artifact: emission.artifact,
-        append: emission.append ?? false,
-        lastChunk: emission.lastChunk ?? false,
-        at,
-      };
-    case 'message':
-      return { type: 'Reply', message: emission.message, at };
-    case 'status': {
-      const withMessage = emission.message ? { message: emission.message } : {};
-      switch (emission.state) {
-        case 'TASK_STATE_WORKING':
-          return { type: 'UpdateProgress', ...withMessage, at };
-        case 'TASK_STATE_INPUT_REQUIRED':
-          return { type: 'RequireInput', ...withMessage, at };
-        case 'TASK_STATE_AUTH_REQUIRED':
-          return { type: 'RequireAuth', ...withMessage, at };
-        case 'TASK_STATE_COMPLETED':
-          return { type: 'Complete', ...withMessage, at };
-        case 'TASK_STATE_FAILED':
-          return { type: 'Fail', ...withMessage, at };
-        case 'TASK_STATE_REJECTED':
-          return { type: 'Reject', ...withMessage, at };
-        default: {
-          const unknown: never = emission.state;
-          throw new Error(`unknown state ${unknown}`);
-        }
-      }
-    }
-    default: {
-      const unknown: never = emission;
-      throw new Error(`unknown emission ${JSON.stringify(unknown)}`);
-    }
-  }
-}
-
-let noteCounter = 0;
-function agentNote(text: string): Message {
-  noteCounter += 1;
-  return {
-    messageId: `gateway-${Date.now().toString(36)}-${noteCounter}`,
-    role: 'ROLE_AGENT',
-    parts: [{ text }],
   };
 }

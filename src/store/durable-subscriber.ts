@@ -12,6 +12,13 @@ export interface DurableSubscriberOptions {
    */
   handleBatch?: (events: StoredEvent[]) => Promise<void>;
   maxBatch?: number;
+  /**
+   * With `handleBatch`: how long a batch may wait for more events after its first one, so a
+   * projection writes fewer, larger batches. `waitFor` and `stop` cut the wait short, so a
+   * reader that needs the projection current does not pay for it. Default 0: the next turn
+   * of the event loop.
+   */
+  maxBatchDelayMs?: number;
   types?: SubscribeOptions['types'];
   tenant?: string;
   /** Where a subscriber without a checkpoint begins: every stored event, or only new ones. */
@@ -82,6 +89,22 @@ export async function startDurableSubscriber(
   }
 
   const stopping = new AbortController();
+  // Resolves the current batch delay early: a reader is waiting, or the subscriber stops.
+  let hurry: (() => void) | undefined;
+  function gather(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms > 0 ? setTimeout(done, ms) : undefined;
+      const immediate = ms > 0 ? undefined : setImmediate(done);
+      function done() {
+        clearTimeout(timer);
+        if (immediate) clearImmediate(immediate);
+        hurry = undefined;
+        resolve();
+      }
+      hurry = done;
+      if (stopping.signal.aborted || waiters.size > 0) done();
+    });
+  }
   async function handleWithRetry(events: StoredEvent[]): Promise<void> {
     for (let delay = 100; ; delay = Math.min(delay * 2, 30_000)) {
       try {
@@ -99,12 +122,16 @@ export async function startDurableSubscriber(
   const done = (async () => {
     let current: StoredEvent | undefined;
     try {
+      const maxBatch = options.maxBatch ?? 500;
       for await (const first of subscription) {
-        // One event at a time for `handle`; whatever has arrived, as one batch, for `handleBatch`.
-        const more = options.handleBatch
-          ? subscription.takeReady((options.maxBatch ?? 500) - 1)
-          : [];
-        const events = [first, ...more];
+        // One event at a time for `handle`; for `handleBatch`, whatever has arrived by the next
+        // turn of the event loop (commits of requests that came in together), or within the
+        // allowed delay, as one batch.
+        const events = [first];
+        if (options.handleBatch) {
+          await gather(options.maxBatchDelayMs ?? 0);
+          events.push(...subscription.takeReady(maxBatch - 1));
+        }
         current = first;
         await handleWithRetry(events);
         position = events[events.length - 1]!.globalPosition;
@@ -131,6 +158,7 @@ export async function startDurableSubscriber(
     waitFor(target, timeoutMs = 5_000) {
       if (target <= position) return Promise.resolve(true);
       return new Promise((resolve) => {
+        queueMicrotask(() => hurry?.());
         const waiter = {
           position: target,
           resolve: (reached: boolean) => {
@@ -147,6 +175,7 @@ export async function startDurableSubscriber(
     },
     async stop() {
       stopping.abort();
+      hurry?.();
       subscription.close();
       await done;
       await save().catch((error) => options.onError?.(error, undefined));

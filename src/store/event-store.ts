@@ -18,6 +18,8 @@ export interface AppendResult {
   positions: number[];
   /** True when every event id was already stored: nothing new was written. */
   alreadyAppended: boolean;
+  /** The events written, as a read would return them; none when `alreadyAppended`. */
+  events: StoredEvent[];
 }
 
 export interface ReadStreamOptions {

@@ -37,6 +37,12 @@ export interface LiveFeed {
    * of this process, then the same event read back): the stream subscription sorts them out.
    */
   attachStream(streamId: string, listener: FeedListener): () => void;
+  /**
+   * The newest version of `streamId` this feed has seen, when it is sure no newer one has
+   * gone by unseen (it has followed the store meanwhile); undefined when it cannot tell. A
+   * stream subscriber that starts at this version has nothing to read from the store.
+   */
+  knownVersion(streamId: string): number | undefined;
   /** The position the feed has read to, when it is following the store. */
   readonly position: number | undefined;
   /** Another process appended up to `position` (NOTIFY), or a lost notification may have. */
@@ -71,6 +77,9 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
   const windowSize = options.windowSize ?? 10_000;
   const listeners = new Set<FeedListener>();
   const streamListeners = new Map<string, Set<FeedListener>>();
+  // The newest version of recently written streams, while the feed follows the store.
+  const streamVersions = new Map<string, number>();
+  const maxStreamVersions = Math.max(windowSize, 1_000);
   let streamListenerCount = 0;
   // undefined while nobody listens: an idle feed does not follow the store. An exclusive feed
   // always knows its position: every commit passes through it.
@@ -106,6 +115,7 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
   function deliver(events: readonly StoredEvent[]): void {
     position = events[events.length - 1]!.globalPosition;
     if (!active()) {
+      noteVersions(events);
       goIdle();
       return;
     }
@@ -114,7 +124,19 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
     toStreams(events);
   }
 
+  function noteVersions(events: readonly StoredEvent[]): void {
+    for (const event of events) {
+      if ((streamVersions.get(event.streamId) ?? 0) >= event.streamVersion) continue;
+      streamVersions.delete(event.streamId);
+      streamVersions.set(event.streamId, event.streamVersion);
+      if (streamVersions.size > maxStreamVersions) {
+        streamVersions.delete(streamVersions.keys().next().value!);
+      }
+    }
+  }
+
   function toStreams(events: readonly StoredEvent[]): void {
+    noteVersions(events);
     if (streamListenerCount === 0) return;
     for (const event of events) {
       const forStream = streamListeners.get(event.streamId);
@@ -174,7 +196,11 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
   }
 
   function goIdle(): void {
-    if (!exclusive) position = undefined;
+    if (!exclusive) {
+      position = undefined;
+      // Idle, a shared feed no longer sees what others write: what it knew may go stale.
+      streamVersions.clear();
+    }
     windowStart = position;
     window = [];
   }
@@ -259,6 +285,11 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
         if (forStream.size === 0) streamListeners.delete(streamId);
         idleIfUnused();
       };
+    },
+
+    knownVersion(streamId) {
+      if (position === undefined) return undefined;
+      return streamVersions.get(streamId);
     },
 
     get position() {

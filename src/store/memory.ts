@@ -111,12 +111,14 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       streams.set(streamId, stream);
       all.push(...stored);
       for (const event of stored) byId.set(event.id, event);
-      hub.committed(stored.map(upcast));
+      const events = stored.map(upcast);
+      hub.committed(events);
       return {
         streamId,
         nextExpectedVersion: stream.length,
         positions: stored.map((event) => event.globalPosition),
         alreadyAppended: false,
+        events,
       } satisfies AppendResult;
     },
 
@@ -233,6 +235,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       nextExpectedVersion: Math.max(...events.map((event) => event.streamVersion)),
       positions: events.map((event) => event.globalPosition),
       alreadyAppended: true,
+      events: [],
     };
   }
 }

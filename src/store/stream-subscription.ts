@@ -78,9 +78,11 @@ export function createStreamSubscription(
   }
 
   async function* follow(): AsyncGenerator<StoredEvent> {
+    // Starting where the feed knows the stream to be, there is nothing stored to catch up on.
+    let read = context.feed.knownVersion(streamId) !== version;
     while (!closed) {
       overflowed = false;
-      for (;;) {
+      for (; read; ) {
         const batch = await context.readStream(streamId, version + 1, batchSize);
         for (const event of batch) {
           if (closed) return;
@@ -91,6 +93,7 @@ export function createStreamSubscription(
         }
         if (batch.length < batchSize || closed) break;
       }
+      read = true;
       draining = true;
       try {
         while (!closed) {

@@ -16,13 +16,35 @@ export type TaskCommand =
       at: string;
     }
   | { type: 'ReceiveMessage'; message: Message; at: string }
-  | { type: 'StartExecution'; executor: string; instance: string; resumed: boolean; at: string }
-  | { type: 'UpdateProgress'; message?: Message; at: string }
-  | { type: 'AppendArtifact'; artifact: Artifact; append: boolean; lastChunk: boolean; at: string }
-  | { type: 'RequireInput'; message?: Message; at: string }
-  | { type: 'RequireAuth'; message?: Message; at: string }
-  | { type: 'Complete'; message?: Message; at: string }
-  | { type: 'Fail'; message?: Message; at: string }
-  | { type: 'Reject'; message?: Message; at: string }
+  /** Claims run number `attempt` (the task's `attempts + 1` as the claimant saw it). */
+  | {
+      type: 'StartExecution';
+      executor: string;
+      instance: string;
+      resumed: boolean;
+      attempt: number;
+      at: string;
+    }
+  | (FromRun & { type: 'UpdateProgress'; message?: Message; at: string })
+  | (FromRun & {
+      type: 'AppendArtifact';
+      artifact: Artifact;
+      append: boolean;
+      lastChunk: boolean;
+      at: string;
+    })
+  | (FromRun & { type: 'RequireInput'; message?: Message; at: string })
+  | (FromRun & { type: 'RequireAuth'; message?: Message; at: string })
+  | (FromRun & { type: 'Complete'; message?: Message; at: string })
+  | (FromRun & { type: 'Fail'; message?: Message; at: string })
+  | (FromRun & { type: 'Reject'; message?: Message; at: string })
   | { type: 'Cancel'; message?: Message; at: string }
-  | { type: 'Reply'; message: Message; at: string };
+  | (FromRun & { type: 'Reply'; message: Message; at: string });
+
+/**
+ * What an executor's run reports carries the run's number: once another instance has claimed
+ * a later run (it took over), the earlier run's reports change nothing.
+ */
+interface FromRun {
+  attempt?: number;
+}

@@ -8,13 +8,13 @@ import {
   TaskTerminalError,
 } from './errors.js';
 import type { TaskEvent } from './events.js';
-import { INTERRUPTED_STATES, isSettled, isTerminal, type TaskAggregate } from './state.js';
+import { INTERRUPTED_STATES, isSettled, isTerminal, type TaskFold } from './state.js';
 
 /**
  * What a command means for a task in its current state: the events to append, or an error
  * saying why not. Pure: no I/O, no clock (time comes in the command).
  */
-export function decide(command: TaskCommand, task: TaskAggregate | undefined): TaskEvent[] {
+export function decide(command: TaskCommand, task: TaskFold | undefined): TaskEvent[] {
   if (command.type === 'SubmitTask') {
     if (task) throw new TaskConflictError(`task ${command.taskId} already exists`);
     return [
@@ -32,12 +32,16 @@ export function decide(command: TaskCommand, task: TaskAggregate | undefined): T
     ];
   }
   if (!task) throw new TaskNotFoundError('unknown');
+  if ('attempt' in command && command.type !== 'StartExecution') assertCurrentRun(task, command);
 
   switch (command.type) {
     case 'ReceiveMessage':
       return receiveMessage(task, command.message);
     case 'StartExecution': {
       assertOpen(task);
+      if (command.attempt !== task.attempts + 1) {
+        throw new TaskConflictError(`task ${task.id}: run ${command.attempt} was claimed before`);
+      }
       const resumable = command.resumed && !isSettled(task);
       if (!task.pendingRun && !resumable) {
         throw new TaskConflictError(`task ${task.id} has no message waiting to be run`);
@@ -46,7 +50,7 @@ export function decide(command: TaskCommand, task: TaskAggregate | undefined): T
         {
           type: 'task.execution_started',
           data: {
-            attempt: task.attempts + 1,
+            attempt: command.attempt,
             executor: command.executor,
             instance: command.instance,
             resumed: command.resumed,
@@ -91,7 +95,7 @@ export function decide(command: TaskCommand, task: TaskAggregate | undefined): T
   }
 }
 
-function receiveMessage(task: TaskAggregate, message: Message): TaskEvent[] {
+function receiveMessage(task: TaskFold, message: Message): TaskEvent[] {
   assertOpen(task);
   // A retried follow-up is already in the history: nothing new happens. Retried means the same
   // id and the same content; clients (the TCK among them) reuse ids for different messages.
@@ -116,7 +120,7 @@ function receiveMessage(task: TaskAggregate, message: Message): TaskEvent[] {
 }
 
 function changeStatus(
-  task: TaskAggregate,
+  task: TaskFold,
   state: TaskState,
   message: Message | undefined,
   at: string,
@@ -140,10 +144,18 @@ export function sameMessage(a: Message, b: Message): boolean {
   return a.messageId === b.messageId && JSON.stringify(a.parts) === JSON.stringify(b.parts);
 }
 
-function agentMessage(task: TaskAggregate, message: Message): Message {
+function agentMessage(task: TaskFold, message: Message): Message {
   return { ...message, taskId: task.id, contextId: task.contextId };
 }
 
-function assertOpen(task: TaskAggregate): void {
+function assertCurrentRun(task: TaskFold, command: { attempt?: number }): void {
+  if (command.attempt !== undefined && command.attempt !== task.attempts) {
+    throw new TaskConflictError(
+      `task ${task.id}: run ${command.attempt} was superseded by run ${task.attempts}`,
+    );
+  }
+}
+
+function assertOpen(task: TaskFold): void {
   if (isTerminal(task)) throw new TaskTerminalError(task.id, task.status.state);
 }

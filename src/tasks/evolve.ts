@@ -1,71 +1,62 @@
 import type { Artifact, Message } from '../protocol/index.js';
 import type { TaskEvent } from './events.js';
-import type { TaskAggregate } from './state.js';
+import type { TaskFold } from './state.js';
 
-/** An event as `evolve` needs it: its payload plus where and when it was stored. */
-export type TaskEventRecord = TaskEvent & {
-  timestamp: string;
-  streamVersion: number;
-  globalPosition: number;
-  /** The tenant in the envelope's metadata ('' for the default tenant). */
-  tenant: string;
-};
-
-/** Folds one event into the task. Pure; `undefined` is the task before its first event. */
-export function evolve(task: TaskAggregate | undefined, event: TaskEventRecord): TaskAggregate {
+/**
+ * Folds one event into the task. Pure; `undefined` is the task before its first event; `at`
+ * is when the event happened (the store's timestamp). Where the event is stored (version,
+ * position, tenant) is the caller's bookkeeping (`fold.ts`).
+ */
+export function evolve<T extends TaskFold>(
+  task: T | undefined,
+  event: TaskEvent,
+  at: string,
+): TaskFold {
   if (event.type === 'task.submitted') {
     const { data } = event;
     return {
       id: data.taskId,
-      tenant: event.tenant,
       contextId: data.contextId,
       agent: data.agent,
-      status: { state: 'TASK_STATE_SUBMITTED', timestamp: event.timestamp },
+      status: { state: 'TASK_STATE_SUBMITTED', timestamp: at },
       history: [data.message],
       artifacts: [],
       ...(data.metadata ? { metadata: data.metadata } : {}),
       pendingRun: true,
       attempts: 0,
-      version: event.streamVersion,
-      position: event.globalPosition,
     };
   }
   if (!task) throw new Error(`${event.type} before task.submitted`);
-  const next: TaskAggregate = {
-    ...task,
-    version: event.streamVersion,
-    position: event.globalPosition,
-  };
 
   switch (event.type) {
     case 'task.message_received':
       return {
-        ...next,
+        ...task,
         history: [...task.history, event.data.message],
-        status: { state: 'TASK_STATE_WORKING', timestamp: event.timestamp },
+        status: { state: 'TASK_STATE_WORKING', timestamp: at },
         pendingRun: true,
       };
     case 'task.execution_started':
       return {
-        ...next,
+        ...task,
         pendingRun: false,
         attempts: event.data.attempt,
         runner: event.data.instance,
       };
     case 'task.status_changed': {
       const { status } = event.data;
-      return { ...next, status, history: withMessage(task.history, status.message) };
+      return { ...task, status, history: withMessage(task.history, status.message) };
     }
     case 'task.artifact_appended':
       return {
-        ...next,
+        ...task,
         artifacts: mergeArtifact(task.artifacts, event.data.artifact, event.data.append),
       };
     case 'task.replied':
       return {
-        ...next,
+        ...task,
         reply: event.data.message,
-        status: { state: 'TASK_STATE_COMPLETED', timestamp: event.timestamp },
+        status: { state: 'TASK_STATE_COMPLETED', timestamp: at },
         history: withMessage(task.history, event.data.message),
       };
     default: {

@@ -1,17 +1,54 @@
 import type { StoredEvent } from '../events/index.js';
 import type { EventStore } from '../store/index.js';
 import { taskStreamId } from './events.js';
+import { foldStored } from './fold.js';
+import type { TaskAggregate } from './state.js';
+
+/** One step of a task: the event as stored, and the task as it stands after it. */
+export interface TaskUpdate {
+  event: StoredEvent;
+  task: TaskAggregate;
+}
 
 /**
- * The events of one task after `after` (a global position), stored ones first and then live
- * ones, until the consumer stops. Blocking SendMessage, SSE streams and resubscription are
- * all this one subscription.
+ * A task's events after the state `after` (from its first event when undefined), stored ones
+ * first and then each new one as soon as it is committed, folded as they pass, until the
+ * consumer stops or `signal` aborts. Blocking SendMessage, SSE streams, resubscription and the
+ * audit stream are all this one loop.
  */
-export function followTask(
+export async function* followTask(
   store: EventStore,
   taskId: string,
-  after: number,
-  signal?: AbortSignal,
-): AsyncIterable<StoredEvent> {
-  return store.subscribe({ streamId: taskStreamId(taskId), from: after, signal, batchSize: 500 });
+  options: { after?: TaskAggregate; signal?: AbortSignal } = {},
+): AsyncGenerator<TaskUpdate> {
+  let task = options.after;
+  const subscription = store.subscribeToStream(taskStreamId(taskId), {
+    afterVersion: task?.version ?? 0,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  try {
+    for await (const event of subscription) {
+      task = foldStored(task, event);
+      yield { event, task };
+    }
+  } finally {
+    subscription.close();
+  }
+}
+
+/**
+ * The task as it stood right after the event at `position` (a position a client saw, such as
+ * an SSE `Last-Event-ID`): undefined when no event of the task is at or below it.
+ */
+export async function taskAt(
+  store: EventStore,
+  taskId: string,
+  position: number,
+): Promise<TaskAggregate | undefined> {
+  let task: TaskAggregate | undefined;
+  for (const event of await store.readStream(taskStreamId(taskId))) {
+    if (event.globalPosition > position) break;
+    task = foldStored(task, event);
+  }
+  return task;
 }

@@ -15,23 +15,26 @@ export {
   type TaskEvent,
   taskStreamId,
 } from './events.js';
-export { evolve, type TaskEventRecord } from './evolve.js';
-export { followTask } from './follow-task.js';
+export { evolve } from './evolve.js';
+export { foldAll, foldStored } from './fold.js';
+export { followTask, type TaskUpdate, taskAt } from './follow-task.js';
 export { eventIds, nameBasedUuid, newTaskId } from './ids.js';
 export {
   INTERRUPTED_STATES,
   isSettled,
   isTerminal,
   type TaskAggregate,
+  type TaskFold,
   TERMINAL_STATES,
   toTask,
 } from './state.js';
+export { createTaskCache, type TaskCache } from './task-cache.js';
 export {
   type CommandContext,
   type CommandResult,
+  type CommittedListener,
   createTaskCommands,
   type TaskCommands,
-  toRecord,
 } from './task-commands.js';
 export {
   createSqlTaskView,

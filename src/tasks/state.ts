@@ -1,10 +1,8 @@
 import type { Artifact, Message, Task, TaskState, TaskStatus } from '../protocol/index.js';
 
-/** The fold of a task's events: what `decide` needs and what the task view stores. */
-export interface TaskAggregate {
+/** What a task's events fold into: what `decide` needs and what clients see. Pure data. */
+export interface TaskFold {
   id: string;
-  /** Tenant the task belongs to ('' = default); invisible from any other (multi-tenancy). */
-  tenant: string;
   contextId: string;
   agent: string;
   status: TaskStatus;
@@ -19,6 +17,12 @@ export interface TaskAggregate {
   attempts: number;
   /** The instance that started the latest run. */
   runner?: string;
+}
+
+/** The fold plus where it stands in the store: what the command handler and views keep. */
+export interface TaskAggregate extends TaskFold {
+  /** Tenant the task belongs to ('' = default); invisible from any other (multi-tenancy). */
+  tenant: string;
   /** Stream version of the last event folded in. */
   version: number;
   /** Global store position of the last event folded in. */
@@ -51,7 +55,7 @@ export function isSettled(task: Pick<TaskAggregate, 'status'>): boolean {
  * §3.2.4); artifacts can be left out (ListTasks `includeArtifacts`).
  */
 export function toTask(
-  task: TaskAggregate,
+  task: TaskFold,
   options: { historyLength?: number; includeArtifacts?: boolean } = {},
 ): Task {
   const limit = options.historyLength;

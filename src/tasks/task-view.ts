@@ -1,11 +1,10 @@
 import type { StoredEvent } from '../events/index.js';
 import type { TaskState } from '../protocol/index.js';
-import { migrate, type Query, type SqlClient } from '../store/index.js';
+import { type Migration, migrate, type Query, type SqlClient } from '../store/index.js';
 import { InvalidTaskRequestError } from './errors.js';
 import { isTaskEventType } from './events.js';
-import { evolve } from './evolve.js';
+import { foldStored } from './fold.js';
 import type { TaskAggregate } from './state.js';
-import { toRecord } from './task-commands.js';
 
 export interface TaskListQuery {
   tenant: string;
@@ -42,7 +41,7 @@ export interface TaskView {
 
 const CACHE_SIZE = 10_000;
 
-const viewMigrations = [
+const viewMigrations: Migration[] = [
   {
     version: 1,
     name: 'task view',
@@ -62,6 +61,56 @@ const viewMigrations = [
       create index task_view_context on ${s}.task_view (tenant, context_id, status_at desc, task_id desc);
       create index task_view_open on ${s}.task_view (state)
         where state in ('TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING');`,
+  },
+  {
+    version: 2,
+    name: 'task counts',
+    // ListTasks' totalSize must not cost a scan of every task a tenant ever had: the view
+    // keeps counts per tenant and state, and per tenant, context and state (context '' is
+    // "any context"), in step with its rows through statement triggers.
+    sql: (s: string) => `
+      create index task_view_state on ${s}.task_view (tenant, state, status_at desc, task_id desc);
+      create table ${s}.task_counts (
+        tenant text not null,
+        context_id text not null,
+        state text not null,
+        total bigint not null,
+        primary key (tenant, context_id, state)
+      );
+      create function ${s}.task_counts_add() returns trigger language plpgsql as $fn$
+      begin
+        insert into ${s}.task_counts as c (tenant, context_id, state, total)
+          select tenant, context_id, state, sum(delta) from (
+            select n.tenant, '' as context_id, n.state, 1 as delta from new_rows n
+            union all select n.tenant, n.context_id, n.state, 1 from new_rows n
+          ) x group by 1, 2, 3 order by 1, 2, 3
+        on conflict (tenant, context_id, state) do update set total = c.total + excluded.total;
+        return null;
+      end $fn$;
+      create function ${s}.task_counts_move() returns trigger language plpgsql as $fn$
+      begin
+        insert into ${s}.task_counts as c (tenant, context_id, state, total)
+          select tenant, context_id, state, sum(delta) from (
+            select o.tenant, '' as context_id, o.state, -1 as delta
+              from old_rows o join new_rows n using (task_id) where o.state <> n.state
+            union all select o.tenant, o.context_id, o.state, -1
+              from old_rows o join new_rows n using (task_id) where o.state <> n.state
+            union all select n.tenant, '', n.state, 1
+              from old_rows o join new_rows n using (task_id) where o.state <> n.state
+            union all select n.tenant, n.context_id, n.state, 1
+              from old_rows o join new_rows n using (task_id) where o.state <> n.state
+          ) x group by 1, 2, 3 order by 1, 2, 3
+        on conflict (tenant, context_id, state) do update set total = c.total + excluded.total;
+        return null;
+      end $fn$;
+      create trigger task_counts_on_insert after insert on ${s}.task_view
+        referencing new table as new_rows for each statement execute function ${s}.task_counts_add();
+      create trigger task_counts_on_update after update on ${s}.task_view
+        referencing old table as old_rows new table as new_rows
+        for each statement execute function ${s}.task_counts_move();
+      insert into ${s}.task_counts (tenant, context_id, state, total)
+        select tenant, '', state, count(*) from ${s}.task_view group by 1, 3
+        union all select tenant, context_id, state, count(*) from ${s}.task_view group by 1, 2, 3;`,
   },
 ];
 
@@ -97,6 +146,23 @@ export async function createSqlTaskView(client: SqlClient, schema: string): Prom
       position: task.position,
       task,
     };
+  }
+
+  /** From the kept counts, except for a time filter, which counts its index range. */
+  async function countTasks(query: TaskListQuery, filter: string, values: unknown[]) {
+    if (query.statusTimestampAfter) {
+      const [row] = await client.query<{ total: number }>({
+        text: `select count(*)::int as total from ${table} where ${filter}`,
+        values,
+      });
+      return Number(row?.total ?? 0);
+    }
+    const [row] = await client.query<{ total: number | null }>({
+      text: `select sum(total)::bigint as total from ${schema}.task_counts
+        where tenant = $1 and context_id = $2 ${query.state ? 'and state = $3' : ''}`,
+      values: [query.tenant, query.contextId ?? '', ...(query.state ? [query.state] : [])],
+    });
+    return Number(row?.total ?? 0);
   }
 
   const view: TaskView = {
@@ -136,7 +202,7 @@ export async function createSqlTaskView(client: SqlClient, schema: string): Prom
             );
           }
         }
-        const next = evolve(previous, toRecord(event));
+        const next = foldStored(previous, event);
         working.set(id, next);
         changed.set(id, next);
       }
@@ -172,16 +238,13 @@ export async function createSqlTaskView(client: SqlClient, schema: string): Prom
         where += ` and (status_at, task_id) < ($${pageValues.length - 1}::timestamptz, $${pageValues.length})`;
       }
       pageValues.push(query.pageSize + 1);
-      const [rows, [count]] = await Promise.all([
+      const [rows, total] = await Promise.all([
         client.query<{ task: TaskAggregate; status_at: Date | string }>({
           text: `select task, status_at from ${table} where ${where}
             order by status_at desc, task_id desc limit $${pageValues.length}`,
           values: pageValues,
         }),
-        client.query<{ total: number }>({
-          text: `select count(*)::int as total from ${table} where ${filter}`,
-          values,
-        }),
+        countTasks(query, filter, values),
       ]);
       const page = rows.slice(0, query.pageSize);
       const last = rows.length > query.pageSize ? page[page.length - 1] : undefined;
@@ -190,7 +253,7 @@ export async function createSqlTaskView(client: SqlClient, schema: string): Prom
         nextPageToken: last
           ? encodePageToken(new Date(last.status_at).toISOString(), last.task.id)
           : '',
-        totalSize: Number(count?.total ?? 0),
+        totalSize: total,
       };
     },
 

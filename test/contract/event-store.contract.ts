@@ -163,8 +163,10 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
         await store.append('s-idem', [happened({ a: 3 })]);
         // The retry carries the expected version of the first try: still the original answer.
         const retried = await store.append('s-idem', batch, { expectedVersion: 'no_stream' });
-        expect(retried).toEqual({ ...original, alreadyAppended: true });
+        expect(retried).toEqual({ ...original, alreadyAppended: true, events: [] });
         expect(original.alreadyAppended).toBe(false);
+        // What the append hands back is what a read returns.
+        expect(original.events).toEqual((await store.readStream('s-idem')).slice(0, 2));
         expect((await store.readStream('s-idem')).length).toBe(3);
       });
 

@@ -6,6 +6,7 @@ import {
   type TaskAggregate,
   type TaskCommand,
   type TaskEvent,
+  type TaskFold,
 } from '../../src/tasks/index.js';
 
 export const AT = '2026-05-01T12:00:00.000Z';
@@ -32,18 +33,8 @@ export function status(
   return { type: 'task.status_changed', data: { status: { state, timestamp: AT } } };
 }
 
-export function fold(events: TaskEvent[]): TaskAggregate | undefined {
-  return events.reduce<TaskAggregate | undefined>(
-    (task, event, index) =>
-      evolve(task, {
-        ...event,
-        timestamp: AT,
-        streamVersion: index + 1,
-        globalPosition: index + 1,
-        tenant: '',
-      }),
-    undefined,
-  );
+export function fold(events: TaskEvent[]): TaskFold | undefined {
+  return events.reduce<TaskFold | undefined>((task, event) => evolve(task, event, AT), undefined);
 }
 
 /** given(events).when(command).thenEmits(events) — the decider read as a specification. */

@@ -51,6 +51,7 @@ describe('task decider', () => {
       executor: 'echo',
       instance: 'i-1',
       resumed: false,
+      attempt: 1,
       at: AT,
     } as const;
     given([submitted()])
@@ -69,7 +70,54 @@ describe('task decider', () => {
       },
     ])
       .when(start)
+      .thenThrows(TaskConflictError, /claimed before/);
+    given([
+      submitted(),
+      {
+        type: 'task.execution_started',
+        data: { attempt: 1, executor: 'echo', instance: 'i-1', resumed: false },
+      },
+    ])
+      .when({ ...start, attempt: 2 })
       .thenThrows(TaskConflictError, /no message waiting/);
+  });
+
+  it('lets one of two instances taking over a run claim it: the attempt is numbered', () => {
+    const started = {
+      type: 'task.execution_started',
+      data: { attempt: 1, executor: 'echo', instance: 'dead', resumed: false },
+    } as const;
+    const takeOver = (instance: string) =>
+      ({
+        type: 'StartExecution',
+        executor: 'echo',
+        instance,
+        resumed: true,
+        attempt: 2,
+        at: AT,
+      }) as const;
+    const claimedByA = {
+      type: 'task.execution_started',
+      data: { attempt: 2, executor: 'echo', instance: 'a', resumed: true },
+    } as const;
+    given([submitted(), started]).when(takeOver('a')).thenEmits([claimedByA]);
+    given([submitted(), started, claimedByA])
+      .when(takeOver('b'))
+      .thenThrows(TaskConflictError, /claimed before/);
+  });
+
+  it('ignores what a superseded run reports once a later run has been claimed', () => {
+    const started = (attempt: number) =>
+      ({
+        type: 'task.execution_started',
+        data: { attempt, executor: 'echo', instance: `i-${attempt}`, resumed: attempt > 1 },
+      }) as const;
+    given([submitted(), started(1), started(2)])
+      .when({ type: 'Complete', attempt: 1, at: AT })
+      .thenThrows(TaskConflictError, /superseded by run 2/);
+    given([submitted(), started(1), started(2)])
+      .when({ type: 'Complete', attempt: 2, at: AT })
+      .thenEmits([status('TASK_STATE_COMPLETED')]);
   });
 
   it('resumes a run a dead process left behind, but never a settled task', () => {
@@ -82,6 +130,7 @@ describe('task decider', () => {
       executor: 'echo',
       instance: 'i-1',
       resumed: true,
+      attempt: 2,
       at: AT,
     } as const;
     given([submitted(), started])

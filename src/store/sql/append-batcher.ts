@@ -56,20 +56,31 @@ export function createAppendBatcher<I, O>(options: BatcherOptions<I, O>): Batche
   }
 
   function pump(): void {
+    scheduled = false;
     while (active < options.concurrency && queue.length > 0) {
       active += 1;
       void runGroup(takeGroup()).finally(() => {
         active -= 1;
-        pump();
+        schedule();
       });
     }
+  }
+
+  // A group starts on the next turn of the event loop, not at once: appends of requests that
+  // arrived together join it. PGlite runs each statement to its end before anything else can
+  // happen, so without this pause no second append would ever be waiting to join.
+  let scheduled = false;
+  function schedule(): void {
+    if (scheduled || queue.length === 0 || active >= options.concurrency) return;
+    scheduled = true;
+    setImmediate(pump);
   }
 
   return {
     submit(input, weight) {
       return new Promise<O>((resolve, reject) => {
         queue.push({ input, weight, resolve, reject });
-        pump();
+        schedule();
       });
     },
   };

@@ -110,7 +110,7 @@ export async function createSqlEventStore(
         if (from !== instance) hub.wake(position ? Number(position) : undefined);
       });
 
-  const appends = createAppendBatcher<q.AppendRequest, AppendRow[]>({
+  const appends = createAppendBatcher<q.AppendRequest, Appended>({
     // One group at a time where commits must come back in order; PGlite runs one anyway.
     concurrency: exclusive ? 1 : (options.appendConcurrency ?? 3),
     maxWeight: MAX_EVENTS_PER_APPEND,
@@ -120,16 +120,18 @@ export async function createSqlEventStore(
       );
       const byAppend = requests.map((): AppendRow[] => []);
       for (const row of rows) byAppend[row.append_index]?.push(row);
+      const appended = requests.map((request, index) => ({
+        rows: byAppend[index]!,
+        events: storedEvents(request, byAppend[index]!),
+      }));
       // Handed to followers before the next group can commit, so they arrive in commit order.
-      const committed = requests.flatMap((request, index) =>
-        storedEvents(request, byAppend[index]!),
-      );
+      const committed = appended.flatMap((append) => append.events);
       if (committed.length > 0) {
         committedHead = Math.max(committedHead, committed[committed.length - 1]!.globalPosition);
         hub.committed(committed);
         if (!exclusive) announcer.announce(committedHead);
       }
-      return byAppend;
+      return appended;
     },
   });
 
@@ -180,15 +182,16 @@ export async function createSqlEventStore(
           });
           assertNoNul(prepared);
           const ids = prepared.map((event) => event.id);
-          let rows: AppendRow[];
+          let appended: Appended;
           try {
-            rows = await appends.submit(
+            appended = await appends.submit(
               { streamId, expected: expectedVersionParam(expected), events: prepared },
               prepared.length,
             );
           } catch (error) {
             throw toStoreError(error, `append to ${streamId}`, streamId, ids);
           }
+          const { rows, events: written } = appended;
           const status = rows[0]?.status;
           if (status === 'conflict') {
             throw new ConcurrencyError(streamId, expected, Number(rows[0]!.stream_version));
@@ -202,6 +205,7 @@ export async function createSqlEventStore(
             nextExpectedVersion: Math.max(...rows.map((row) => Number(row.stream_version))),
             positions,
             alreadyAppended: status === 'duplicate',
+            events: written,
           };
         })(),
       );
@@ -291,6 +295,11 @@ export async function createSqlEventStore(
     },
   };
   return store;
+}
+
+interface Appended {
+  rows: AppendRow[];
+  events: StoredEvent[];
 }
 
 interface AppendRow extends Row {

@@ -1,0 +1,30 @@
+import type { StoredEvent } from '../events/index.js';
+import type { TaskEvent } from './events.js';
+import { evolve } from './evolve.js';
+import type { TaskAggregate } from './state.js';
+
+/**
+ * A stored task event folded in: the pure fold of its payload, then the store's bookkeeping
+ * (version, position, and the tenant its first event was stored under).
+ */
+export function foldStored(task: TaskAggregate | undefined, event: StoredEvent): TaskAggregate {
+  return {
+    ...evolve(task, event as StoredEvent & TaskEvent, event.timestamp),
+    tenant: task?.tenant ?? event.metadata.tenant ?? '',
+    version: event.streamVersion,
+    position: event.globalPosition,
+  };
+}
+
+/** Folds `events` in order onto `task`, skipping those it already holds (at or below its version). */
+export function foldAll(
+  task: TaskAggregate | undefined,
+  events: readonly StoredEvent[],
+): TaskAggregate | undefined {
+  let current = task;
+  for (const event of events) {
+    if (current && event.streamVersion <= current.version) continue;
+    current = foldStored(current, event);
+  }
+  return current;
+}
