@@ -7,7 +7,21 @@ export {
   loadHostedAgents,
   publicCard,
 } from './hosted-agents.js';
-export { createJsonRpcBinding, type JsonRpcBinding, type RpcReply } from './jsonrpc.js';
+export {
+  createJsonRpcBinding,
+  type JsonRpcBinding,
+  type JsonRpcBindingOptions,
+  type RpcReply,
+} from './jsonrpc.js';
+export { createJsonRpcHandler, type JsonRpcHandlerOptions } from './rpc-handler.js';
+export {
+  checkIdempotencyKey,
+  type NodeBindings,
+  negotiateA2aVersion,
+  type RpcEnv,
+  readJsonBody,
+  requireJsonContentType,
+} from './rpc-transport.js';
 export {
   type A2aService,
   type A2aServiceDependencies,
@@ -15,5 +29,6 @@ export {
   type RequestContext,
   type StreamItem,
 } from './service.js';
+export { type SseEvent, sseResponse } from './sse.js';
 export { cardToV03 } from './v03/card.js';
 export { negotiateVersion, type ProtocolVersion } from './versions.js';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Logger } from '../observability/index.js';
-import { A2A_METHODS, A2A_PARAMS_SCHEMAS, type A2aMethod } from '../protocol/index.js';
+import type { A2aMethod } from '../protocol/index.js';
 import { A2aError, type JsonRpcError, toJsonRpcError } from './errors.js';
-import { normalizeProtoJsonKeys } from './proto-json.js';
-import type { A2aService, RequestContext, StreamItem } from './service.js';
+import { type CallContext, createMethodTable, type MethodEntry } from './rpc-methods.js';
+import type { A2aService, StreamItem } from './service.js';
 import {
   isV03Method,
   paramsFromV03,
@@ -33,119 +33,68 @@ export type RpcReply =
       encodeError(error: unknown): unknown;
     };
 
-const STREAMING: ReadonlySet<A2aMethod> = new Set(['SendStreamingMessage', 'SubscribeToTask']);
+export interface JsonRpcBindingOptions {
+  logger: Logger;
+  /** Requests one batch may hold; a longer batch is refused as a whole. */
+  maxBatch?: number;
+}
 
 /**
- * The JSON-RPC 2.0 binding (§9): envelopes, method names of either protocol version,
- * params validated by zod (the offending field goes back in `error.data`), results and
- * errors encoded for the version the client speaks. Nothing below knows about versions.
+ * The JSON-RPC 2.0 binding (§9): envelopes, method names of either protocol version, params
+ * validated through the method table (the offending field goes back in `error.data`), results
+ * and errors encoded for the version the client speaks. Nothing below knows about versions.
  */
-export function createJsonRpcBinding(service: A2aService, logger: Logger) {
+export function createJsonRpcBinding(service: A2aService, options: JsonRpcBindingOptions) {
+  const methods = createMethodTable(service);
+  const maxBatch = options.maxBatch ?? 100;
+
   function errorBody(
     id: JsonRpcId,
     error: unknown,
   ): { jsonrpc: '2.0'; id: JsonRpcId; error: JsonRpcError } {
     const { error: rpcError, internal } = toJsonRpcError(error);
-    if (internal) logger.error('internal error serving a JSON-RPC request', { error });
+    if (internal) options.logger.error('internal error serving a JSON-RPC request', { error });
     return { jsonrpc: '2.0', id, error: rpcError };
   }
 
-  /** Method and params of one request, in v1.0 terms, validated. */
+  const isMethod = (method: string): method is A2aMethod => Object.hasOwn(methods, method);
+
+  /**
+   * The entry of the v1.0 method a request names, its params in v1.0 form (not validated
+   * yet), and how its result goes back in the client's version.
+   */
   function resolve(
     method: string,
-    rawParams: unknown,
+    raw: unknown,
     version: ProtocolVersion,
-  ): { method: A2aMethod; params: unknown } {
-    let v1Method: A2aMethod;
-    let params: unknown = rawParams ?? {};
+  ): { entry: MethodEntry; params: unknown; encode: (result: unknown) => unknown } {
     if (version === '0.3') {
       if (!isV03Method(method))
         throw new A2aError('METHOD_NOT_FOUND', `method ${method} not found (A2A 0.3)`);
-      v1Method = V03_METHOD_TO_V1[method];
-      const translated = paramsFromV03(v1Method, params);
+      const name = V03_METHOD_TO_V1[method];
+      const translated = paramsFromV03(name, raw ?? {});
       if (!translated.ok) {
         const issue = translated.issues[0]!;
-        throw new A2aError(
-          'INVALID_PARAMS',
-          `invalid params: ${issue.path || 'params'}: ${issue.message}`,
-          {
-            field: issue.path,
-          },
-        );
+        const field = issue.path || 'params';
+        throw new A2aError('INVALID_PARAMS', `invalid params: ${field}: ${issue.message}`, {
+          field,
+        });
       }
-      params = translated.params;
-    } else {
-      if (!(A2A_METHODS as readonly string[]).includes(method)) {
-        throw new A2aError('METHOD_NOT_FOUND', `method ${method} not found`);
-      }
-      v1Method = method as A2aMethod;
+      return {
+        entry: methods[name],
+        params: translated.params,
+        encode: (result) => resultToV03(name, result),
+      };
     }
-    const schema = A2A_PARAMS_SCHEMAS[v1Method] as z.ZodType;
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-      throw new A2aError('INVALID_PARAMS', 'params must be an object', { field: 'params' });
-    }
-    const parsed = schema.safeParse(normalizeProtoJsonKeys(params, schema));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path
-        .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
-        .join('');
-      const name = field.replace(/^\./, '').replace(/\.\[/g, '[') || 'params';
-      throw new A2aError('INVALID_PARAMS', `invalid params: ${name}: ${issue.message}`, {
-        field: name,
-      });
-    }
-    return { method: v1Method, params: parsed.data };
-  }
-
-  async function call(method: A2aMethod, params: never, ctx: RequestContext): Promise<unknown> {
-    switch (method) {
-      case 'SendMessage':
-        return service.sendMessage(params, ctx);
-      case 'SendStreamingMessage':
-        return service.sendStreamingMessage(params, ctx);
-      case 'GetTask':
-        return service.getTask(params, ctx);
-      case 'ListTasks':
-        return service.listTasks(params, ctx);
-      case 'CancelTask':
-        return service.cancelTask(params, ctx);
-      case 'SubscribeToTask':
-        return service.subscribeToTask(params, ctx);
-      case 'CreateTaskPushNotificationConfig':
-      case 'GetTaskPushNotificationConfig':
-      case 'ListTaskPushNotificationConfigs':
-      case 'DeleteTaskPushNotificationConfig':
-        return service.pushNotificationConfig();
-      case 'GetExtendedAgentCard':
-        return service.getExtendedAgentCard();
-      default: {
-        const unknown: never = method;
-        throw new A2aError('METHOD_NOT_FOUND', `method ${String(unknown)} not found`);
-      }
-    }
-  }
-
-  /** Tenant from the URL prefix, or from the params; both given must agree. */
-  function withTenant(
-    ctx: RequestContext,
-    params: unknown,
-    urlTenant: string | undefined,
-  ): RequestContext {
-    const fromParams = (params as { tenant?: string }).tenant;
-    if (urlTenant !== undefined && fromParams && fromParams !== urlTenant) {
-      throw new A2aError('INVALID_PARAMS', `tenant ${fromParams} does not match the URL's tenant`, {
-        field: 'tenant',
-      });
-    }
-    return { ...ctx, tenant: urlTenant ?? fromParams ?? '' };
+    // Own keys only: a method named `toString` must not find Object.prototype's.
+    if (!isMethod(method)) throw new A2aError('METHOD_NOT_FOUND', `method ${method} not found`);
+    return { entry: methods[method], params: raw ?? {}, encode: (result) => result };
   }
 
   async function single(
     raw: unknown,
-    ctx: RequestContext,
+    ctx: CallContext,
     version: ProtocolVersion,
-    urlTenant: string | undefined,
     inBatch: boolean,
   ): Promise<RpcReply> {
     const envelope = RequestSchema.safeParse(raw);
@@ -160,19 +109,17 @@ export function createJsonRpcBinding(service: A2aService, logger: Logger) {
     const notification = id === undefined;
     const replyId = id ?? null;
     try {
-      const resolved = resolve(method, params, version);
-      if (inBatch && STREAMING.has(resolved.method)) {
-        throw new A2aError(
-          'INVALID_REQUEST',
-          `${method} streams its answer and cannot be part of a batch`,
-        );
-      }
-      const scoped = withTenant(ctx, resolved.params, urlTenant);
-      const result = await call(resolved.method, resolved.params as never, scoped);
-      if (STREAMING.has(resolved.method)) {
+      const { entry, params: v1Params, encode } = resolve(method, params, version);
+      if (entry.streams) {
+        if (inBatch) {
+          throw new A2aError(
+            'INVALID_REQUEST',
+            `${method} streams its answer and cannot be part of a batch`,
+          );
+        }
         return {
           type: 'stream',
-          items: result as AsyncIterable<StreamItem>,
+          items: await entry.run(v1Params, ctx),
           encode: (item) => ({
             jsonrpc: '2.0',
             id: replyId,
@@ -181,9 +128,9 @@ export function createJsonRpcBinding(service: A2aService, logger: Logger) {
           encodeError: (error) => errorBody(replyId, error),
         };
       }
+      const result = await entry.run(v1Params, ctx);
       if (notification) return { type: 'json', body: undefined };
-      const encoded = version === '0.3' ? resultToV03(resolved.method as never, result) : result;
-      return { type: 'json', body: { jsonrpc: '2.0', id: replyId, result: encoded } };
+      return { type: 'json', body: { jsonrpc: '2.0', id: replyId, result: encode(result) } };
     } catch (error) {
       return { type: 'json', body: notification ? undefined : errorBody(replyId, error) };
     }
@@ -194,22 +141,13 @@ export function createJsonRpcBinding(service: A2aService, logger: Logger) {
      * Answers one parsed JSON body: a request, or a batch (an array) answered element by
      * element; streaming methods cannot be batched.
      */
-    async handle(
-      body: unknown,
-      ctx: RequestContext,
-      version: ProtocolVersion,
-      urlTenant: string | undefined,
-    ): Promise<RpcReply> {
-      if (!Array.isArray(body)) return single(body, ctx, version, urlTenant, false);
-      if (body.length === 0) {
-        return {
-          type: 'json',
-          body: errorBody(null, new A2aError('INVALID_REQUEST', 'an empty batch')),
-        };
+    async handle(body: unknown, ctx: CallContext, version: ProtocolVersion): Promise<RpcReply> {
+      if (!Array.isArray(body)) return single(body, ctx, version, false);
+      if (body.length === 0 || body.length > maxBatch) {
+        const why = body.length === 0 ? 'an empty batch' : `a batch holds at most ${maxBatch}`;
+        return { type: 'json', body: errorBody(null, new A2aError('INVALID_REQUEST', why)) };
       }
-      const replies = await Promise.all(
-        body.map((item) => single(item, ctx, version, urlTenant, true)),
-      );
+      const replies = await Promise.all(body.map((item) => single(item, ctx, version, true)));
       const bodies = replies.flatMap((reply) =>
         reply.type === 'json' && reply.body !== undefined ? [reply.body] : [],
       );

@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import type { RpcEnv } from '../a2a/index.js';
 import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
@@ -13,9 +15,13 @@ export interface AppDependencies {
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
-export function createApp({ store, storeKind, logger, a2a }: AppDependencies): Hono {
+export function createApp({ store, storeKind, logger, a2a }: AppDependencies): Hono<RpcEnv> {
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
-  const app = new Hono({ strict: false });
+  const app = new Hono<RpcEnv>({ strict: false });
+
+  // Every request gets a correlation id, stored with the events it causes and sent back; a
+  // caller's own is kept, so its logs and our audit line up.
+  app.use(requestId({ headerName: 'X-Correlation-Id', limitLength: 128 }));
 
   // Healthy means: this process serves and its store answers a query.
   app.get('/healthz', async (c) => {

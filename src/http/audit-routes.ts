@@ -1,15 +1,7 @@
 import type { Hono } from 'hono';
+import { type RpcEnv, sseResponse } from '../a2a/index.js';
 import type { EventStore } from '../store/index.js';
-import {
-  evolve,
-  followTask,
-  isTerminal,
-  readTaskTimeline,
-  type TaskAggregate,
-  toAuditEntry,
-  toRecord,
-} from '../tasks/index.js';
-import { sseResponse } from './sse.js';
+import { followTask, isTerminal, readTaskTimeline, toAuditEntry } from '../tasks/index.js';
 
 const TENANT = ':tenant{[A-Za-z0-9][A-Za-z0-9._-]*}';
 
@@ -19,7 +11,7 @@ const TENANT = ':tenant{[A-Za-z0-9][A-Za-z0-9._-]*}';
  * task live until it ends.
  */
 export function mountAuditRoutes(
-  app: Hono,
+  app: Hono<RpcEnv>,
   options: {
     store: EventStore;
     heartbeatMs: number;
@@ -37,7 +29,7 @@ export function mountAuditRoutes(
         return c.json({ taskId, events: timeline });
       }
       const abort = new AbortController();
-      return sseResponse(live(options.store, taskId, abort.signal), {
+      return sseResponse(live(options.store, taskId, abort.signal), c.env?.outgoing, {
         heartbeatMs: options.heartbeatMs,
         onClose: () => abort.abort(),
         ...(options.shutdown ? { shutdown: options.shutdown } : {}),
@@ -47,11 +39,8 @@ export function mountAuditRoutes(
 }
 
 async function* live(store: EventStore, taskId: string, signal: AbortSignal) {
-  let task: TaskAggregate | undefined;
-  for await (const event of followTask(store, taskId, 0, signal)) {
+  for await (const { event, task } of followTask(store, taskId, { signal })) {
     yield { id: event.globalPosition, data: toAuditEntry(event) };
-    // Fold what streams by: the task's state at this very event says whether it has ended.
-    task = evolve(task, toRecord(event));
     if (isTerminal(task)) return;
   }
 }

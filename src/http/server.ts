@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { RpcEnv } from '../a2a/index.js';
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -14,7 +15,7 @@ export interface RunningServer {
 }
 
 export function startHttpServer(
-  app: Hono,
+  app: Hono<RpcEnv>,
   options: { host: string; port: number },
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,86 @@
+import type { Context } from 'hono';
+import type { HostedAgent } from './hosted-agents.js';
+import type { JsonRpcBinding, RpcReply } from './jsonrpc.js';
+import type { CallContext } from './rpc-methods.js';
+import type { RpcEnv } from './rpc-transport.js';
+import { sseResponse } from './sse.js';
+
+export interface JsonRpcHandlerOptions {
+  binding: JsonRpcBinding;
+  heartbeatMs: number;
+  /** Aborted at shutdown: open streams end so clients resume elsewhere. */
+  shutdown?: AbortSignal;
+}
+
+/**
+ * The JSON-RPC endpoint of one hosted agent, behind the transport middleware
+ * (rpc-transport.ts): calls the binding with who asks and answers JSON or an SSE stream.
+ */
+export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
+  return async function jsonRpc(
+    c: Context<RpcEnv>,
+    agent: HostedAgent,
+    urlTenant: string | undefined,
+  ): Promise<Response> {
+    const correlationId = c.get('requestId');
+    const idempotencyKey = c.get('idempotencyKey');
+    const lastEventId = Number.parseInt(c.req.header('last-event-id') ?? '', 10);
+    const left = clientGone(c);
+    const ctx: CallContext = {
+      agent,
+      ...(urlTenant !== undefined ? { urlTenant } : {}),
+      principal: 'anonymous',
+      correlationId,
+      signal: left.signal,
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      ...(Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? { lastEventId } : {}),
+    };
+    let reply: RpcReply;
+    try {
+      reply = await options.binding.handle(c.get('rpcBody'), ctx, c.get('a2aVersion'));
+    } catch (error) {
+      left.stopWatching();
+      throw error;
+    }
+    if (reply.type === 'json') {
+      left.stopWatching();
+      return reply.body === undefined ? c.body(null, 204) : c.json(reply.body as object);
+    }
+    return sseResponse(withErrors(reply), c.env?.outgoing, {
+      heartbeatMs: options.heartbeatMs,
+      headers: { 'X-Correlation-Id': correlationId },
+      ...(options.shutdown ? { shutdown: options.shutdown } : {}),
+      onClose: () => {
+        left.stopWatching();
+        left.abort();
+      },
+    });
+  };
+}
+
+/** A signal aborted when the client goes away before its answer is complete. */
+function clientGone(c: Context<RpcEnv>) {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const outgoing = c.env?.outgoing;
+  // Kept-alive connections outlive the request: whatever watches must be removed after it.
+  if (outgoing) outgoing.once('close', abort);
+  else c.req.raw.signal.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    abort,
+    stopWatching() {
+      if (outgoing) outgoing.off('close', abort);
+      else c.req.raw.signal.removeEventListener('abort', abort);
+    },
+  };
+}
+
+/** SSE events of a stream reply; an error after the first event becomes a final error event. */
+async function* withErrors(reply: Extract<RpcReply, { type: 'stream' }>) {
+  try {
+    for await (const item of reply.items) yield { id: item.position, data: reply.encode(item) };
+  } catch (error) {
+    yield { data: reply.encodeError(error) };
+  }
+}

@@ -1,0 +1,75 @@
+import type { z } from 'zod';
+import { A2A_PARAMS_SCHEMAS, type A2aMethod } from '../protocol/index.js';
+import { A2aError } from './errors.js';
+import { parseParams } from './rpc-params.js';
+import type { A2aService, RequestContext, StreamItem } from './service.js';
+
+/** A request before its tenant is settled: the URL may name one, the params another. */
+export type CallContext = Omit<RequestContext, 'tenant'> & { urlTenant?: string };
+
+/** One JSON-RPC method: whether it answers with an SSE stream, and how it runs. */
+export type MethodEntry =
+  | { streams: false; run(params: unknown, ctx: CallContext): Promise<unknown> }
+  | {
+      streams: true;
+      run(params: unknown, ctx: CallContext): Promise<AsyncIterable<StreamItem>>;
+    };
+
+/** A method whose params `schema` validates before `call` sees them, typed by the schema. */
+function unary<S extends z.ZodType>(
+  schema: S,
+  call: (params: z.output<S>, ctx: RequestContext) => Promise<unknown>,
+): MethodEntry {
+  return {
+    streams: false,
+    run(raw, ctx) {
+      const params = parseParams(schema, raw);
+      return call(params, scoped(ctx, params));
+    },
+  };
+}
+
+function streaming<S extends z.ZodType>(
+  schema: S,
+  call: (params: z.output<S>, ctx: RequestContext) => Promise<AsyncIterable<StreamItem>>,
+): MethodEntry {
+  return {
+    streams: true,
+    run(raw, ctx) {
+      const params = parseParams(schema, raw);
+      return call(params, scoped(ctx, params));
+    },
+  };
+}
+
+/** The tenant from the URL prefix or from the params' `tenant`; both given must agree. */
+function scoped(ctx: CallContext, params: unknown): RequestContext {
+  const { urlTenant, ...rest } = ctx;
+  const named = (params as { tenant?: unknown }).tenant;
+  const fromParams = typeof named === 'string' && named !== '' ? named : undefined;
+  if (urlTenant !== undefined && fromParams !== undefined && fromParams !== urlTenant) {
+    throw new A2aError('INVALID_PARAMS', `tenant ${fromParams} does not match the URL's tenant`, {
+      field: 'tenant',
+    });
+  }
+  return { ...rest, tenant: urlTenant ?? fromParams ?? '' };
+}
+
+/** Every v1.0 method (§9.4), each bound to its params schema and its service operation. */
+export function createMethodTable(service: A2aService): Record<A2aMethod, MethodEntry> {
+  const s = A2A_PARAMS_SCHEMAS;
+  const push = () => service.pushNotificationConfig();
+  return {
+    SendMessage: unary(s.SendMessage, service.sendMessage),
+    SendStreamingMessage: streaming(s.SendStreamingMessage, service.sendStreamingMessage),
+    GetTask: unary(s.GetTask, service.getTask),
+    ListTasks: unary(s.ListTasks, service.listTasks),
+    CancelTask: unary(s.CancelTask, service.cancelTask),
+    SubscribeToTask: streaming(s.SubscribeToTask, service.subscribeToTask),
+    CreateTaskPushNotificationConfig: unary(s.CreateTaskPushNotificationConfig, push),
+    GetTaskPushNotificationConfig: unary(s.GetTaskPushNotificationConfig, push),
+    ListTaskPushNotificationConfigs: unary(s.ListTaskPushNotificationConfigs, push),
+    DeleteTaskPushNotificationConfig: unary(s.DeleteTaskPushNotificationConfig, push),
+    GetExtendedAgentCard: unary(s.GetExtendedAgentCard, () => service.getExtendedAgentCard()),
+  };
+}
