@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -109,6 +110,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       catchUp,
     });
     const shutdown = new AbortController();
+    // One listener per open stream, each removed when its stream ends: many is not a leak.
+    setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
     let publicUrl = config.PUBLIC_URL ?? '';
     const app = createApp({
       store,
