@@ -1,4 +1,4 @@
-import { setMaxListeners } from 'node:events';
+import { getEventListeners, setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -23,6 +23,7 @@ import {
   createPostgresEventStore,
   type EventStore,
   type SqlClient,
+  type StoreStats,
   startDurableSubscriber,
 } from './store/index.js';
 import {
@@ -39,8 +40,17 @@ export interface Gateway {
   url: string;
   store: EventStore;
   agents: readonly HostedAgent[];
+  /** What is open now: subscriptions, live listeners and SSE streams (to watch for leaks). */
+  stats(): GatewayStats;
   /** Graceful: stop accepting, end streams, finish requests and appends in flight, close. */
   stop(): Promise<void>;
+}
+
+export interface GatewayStats extends StoreStats {
+  /** SSE streams open (each watches the shutdown signal until it ends). */
+  openStreams: number;
+  /** Runs of agents in progress in this process. */
+  runningTasks: number;
 }
 
 interface Database {
@@ -144,6 +154,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       url: server.url,
       store,
       agents,
+      stats: () => ({
+        ...store.stats(),
+        openStreams: getEventListeners(shutdown.signal, 'abort').length,
+        runningTasks: lifecycle.running,
+      }),
       stop() {
         stopping ??= (async () => {
           logger.info('shutting down: ending streams, finishing requests in flight');

@@ -8,6 +8,7 @@ import {
 } from '@a2a-js/sdk/client';
 import { isLegacyAgentCard } from '@a2a-js/sdk/compat/v0_3/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/collect.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { asTask, sdkMessage, sdkSend } from '../support/sdk.js';
 
@@ -82,11 +83,12 @@ describe('A2A 0.3 over JSON-RPC with the @a2a-js/sdk legacy client', () => {
   it('tasks/resubscribe starts with the task and ends at its terminal state', async () => {
     const task = asTask(await client.sendMessage(send('/input')));
     const kinds: (string | undefined)[] = [];
+    const following = gateway.gateway.stats().subscriptions;
     const reading = (async () => {
       for await (const event of client.resubscribeTask({ id: task.id, tenant: '' }))
         kinds.push(event.payload?.$case);
     })();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => gateway.gateway.stats().subscriptions > following);
     await client.sendMessage(send('done', { taskId: task.id, contextId: task.contextId }));
     await reading;
     expect(kinds[0]).toBe('task');

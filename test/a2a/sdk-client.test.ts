@@ -11,6 +11,7 @@ import {
   JsonRpcUnsupportedOperationError,
 } from '@a2a-js/sdk/errors';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventually } from '../support/collect.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { asTask, sdkMessage as message, sdkSend as send } from '../support/sdk.js';
 import { describeEachDatabase } from '../support/services.js';
@@ -165,7 +166,7 @@ describeEachDatabase(
         client.cancelTask({ id: running.id, tenant: '', metadata: undefined }),
       ).rejects.toBeInstanceOf(JsonRpcTaskNotCancelableError);
       // The run was aborted: nothing completes the task behind the client's back.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await eventually(() => gateway.gateway.stats().runningTasks === 0);
       expect(
         (await client.getTask({ id: running.id, tenant: '', historyLength: undefined })).status
           ?.state,
@@ -174,9 +175,10 @@ describeEachDatabase(
 
     it('SubscribeToTask starts with the Task and follows it to the end (§3.1.6)', async () => {
       const task = asTask(await client.sendMessage(send(message('/input'))));
+      const following = gateway.gateway.stats().subscriptions;
       const stream = client.resubscribeTask({ id: task.id, tenant: '' });
       const reading = collect(stream);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await eventually(() => gateway.gateway.stats().subscriptions > following);
       await client.sendMessage(send(message('finish it', { taskId: task.id })));
       const events = await reading;
       expect(events[0]?.payload?.$case).toBe('task');

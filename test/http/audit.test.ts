@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/collect.js';
 import {
   childEnv,
   rpc,
@@ -76,8 +77,9 @@ describe('audit: a task’s full history', () => {
 
   it('follows a task live over SSE until it ends', async () => {
     const task = (await send({ message: userMessage('/input') })).body.result.task;
+    const following = gateway.gateway.stats().subscriptions;
     const reading = readSse(`${gateway.url}/tasks/${task.id}/events`, { method: 'GET' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => gateway.gateway.stats().subscriptions > following);
     await send({ message: userMessage('/stream 2', { taskId: task.id }) });
     const read = await reading;
     expect(read.data.map((entry) => entry.type)).toContain('task.artifact_appended');

@@ -41,12 +41,13 @@ describe('SSE streams: resume, fan-out, heartbeats and cleanup', () => {
       await rpc(endpoint, streamRequest('SendMessage', { message: userMessage('/input') }))
     ).body.result.task;
     // A first subscriber sees the task, then the updates of a follow-up, then drops.
+    const following = gateway.gateway.stats().subscriptions;
     const first = readSse(
       endpoint,
       { body: streamRequest('SubscribeToTask', { id: task.id }) },
       { stopAfter: 3 },
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => gateway.gateway.stats().subscriptions > following);
     await rpc(
       endpoint,
       streamRequest('SendMessage', { message: userMessage('/stream 6', { taskId: task.id }) }),
@@ -76,10 +77,11 @@ describe('SSE streams: resume, fan-out, heartbeats and cleanup', () => {
     const task = (
       await rpc(endpoint, streamRequest('SendMessage', { message: userMessage('/input') }))
     ).body.result.task;
+    const following = gateway.gateway.stats().subscriptions;
     const readers = Array.from({ length: 3 }, () =>
       readSse(endpoint, { body: streamRequest('SubscribeToTask', { id: task.id }) }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await eventually(() => gateway.gateway.stats().subscriptions >= following + 3);
     await rpc(
       endpoint,
       streamRequest('SendMessage', { message: userMessage('/stream 2', { taskId: task.id }) }),
