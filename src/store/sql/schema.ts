@@ -168,10 +168,33 @@ begin
 end
 $fn$;
 
--- One round trip, one transaction, for one append or for several independent ones that
+${esAppend(s, false)}`,
+  },
+  {
+    version: 2,
+    name: 'append: one planner setting per transaction',
+    // A function's own SET clause costs a settings save and restore on every call: measured
+    // on PGlite, 0.9 ms of a 2.2 ms single append. The guard against sequential scans (see
+    // above) now comes once, for the transaction, from es_append.
+    sql: (s) => `
+alter function ${s}.es_existing(text, uuid[]) reset enable_seqscan;
+alter function ${s}.es_append_locked(text, text, uuid[], jsonb, integer) reset enable_seqscan;
+${esAppend(s, true)}`,
+  },
+];
+
+const SEQSCAN_OFF = `  perform set_config('enable_seqscan', 'off', true);
+`;
+
+/**
+ * The append entry point. `guarded` (migration 2) turns sequential scans off for the
+ * transaction instead of in each inner function's SET clause.
+ */
+function esAppend(s: string, guarded: boolean): string {
+  return `-- One round trip, one transaction, for one append or for several independent ones that
 -- arrived together (group commit, see append-batcher.ts): each still succeeds or conflicts
 -- on its own; only a database failure fails them all.
-create function ${s}.es_append(p_appends jsonb)
+${guarded ? 'create or replace' : 'create'} function ${s}.es_append(p_appends jsonb)
 returns table (append_index integer, status text, stream_version bigint, global_position bigint)
 language plpgsql as $fn$
 #variable_conflict use_column
@@ -181,7 +204,7 @@ declare
   v_ordinal integer := 0;
   v_row record;
 begin
-  -- Every stream is locked before the first write, so this transaction's id (its positions)
+${guarded ? SEQSCAN_OFF : ''}  -- Every stream is locked before the first write, so this transaction's id (its positions)
   -- is assigned only after the previous append of each stream committed: stream order and
   -- global order agree. Advisory locks assign no id. Locking in key order keeps concurrent
   -- groups free of deadlocks.
@@ -215,9 +238,8 @@ begin
   end loop;
 end
 $fn$;
-`,
-  },
-];
+`;
+}
 
 /** The statement that claims stream versions with `claim` and inserts the events after them. */
 function claimAndInsert(s: string, claim: string): string {
