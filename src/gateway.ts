@@ -114,8 +114,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const service = createA2aService({
       commands,
       view,
-      follow: (after, signal) =>
-        followTask(store, after.id, { after, ...(signal ? { signal } : {}) }),
+      follow: (taskId, after, signal) =>
+        followTask(store, taskId, { ...(after ? { after } : {}), ...(signal ? { signal } : {}) }),
+      stage: (command, context) => lifecycle.stage(command, context),
       taskAt: (taskId, position) => taskAt(store, taskId, position),
       catchUp,
     });

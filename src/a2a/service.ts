@@ -15,6 +15,7 @@ import {
   isSettled,
   isTerminal,
   newTaskId,
+  type SubmitTaskCommand,
   type TaskAggregate,
   type TaskCommands,
   type TaskUpdate,
@@ -51,12 +52,24 @@ export interface StreamItem {
 export interface A2aServiceDependencies {
   commands: TaskCommands;
   view: TaskView;
-  /** A task's updates after the state `after`, stored then live (tasks/follow-task.ts). */
-  follow: (after: TaskAggregate, signal?: AbortSignal) => AsyncIterable<TaskUpdate>;
+  /**
+   * A task's updates after the state `after` (from its first event when undefined), stored
+   * then live (tasks/follow-task.ts).
+   */
+  follow: (
+    taskId: string,
+    after: TaskAggregate | undefined,
+    signal?: AbortSignal,
+  ) => AsyncIterable<TaskUpdate>;
   /** The task as it stood at a position a client saw (tasks/follow-task.ts `taskAt`). */
   taskAt: (taskId: string, position: number) => Promise<TaskAggregate | undefined>;
   /** Waits (bounded) until the task view has folded every write completed before the call. */
   catchUp: () => Promise<void>;
+  /**
+   * Hands a new task to its agent's run, to be stored with the run's first report (the saga's
+   * `stage`); false when it must be submitted first. Absent: always submitted first.
+   */
+  stage?: (command: SubmitTaskCommand, context: CommandContext) => boolean;
   now?: () => Date;
 }
 
@@ -79,8 +92,16 @@ export function createA2aService(deps: A2aServiceDependencies) {
     };
   }
 
-  /** Stores the message: a new task, or a follow-up on the task it names (§3.4). */
-  async function accept(params: SendMessageRequest, ctx: RequestContext): Promise<TaskAggregate> {
+  /**
+   * Takes the message: a follow-up on the task it names (§3.4), or a new task. A caller that
+   * reports nothing before the task's first update may let a new task be `staged`: stored
+   * with its run's first report, one commit less; `task` is then undefined (not stored yet).
+   */
+  async function accept(
+    params: SendMessageRequest,
+    ctx: RequestContext,
+    staging: boolean,
+  ): Promise<{ taskId: string; task?: TaskAggregate }> {
     assertAcceptedParts(params.message, ctx.agent.card.defaultInputModes);
     if (params.configuration?.taskPushNotificationConfig) {
       throw new A2aError(
@@ -96,55 +117,64 @@ export function createA2aService(deps: A2aServiceDependencies) {
         { type: 'ReceiveMessage', message, at },
         commandContext(ctx),
       );
-      return result.task;
+      return { taskId: result.task.id, task: result.task };
     }
     const taskId = newTaskId(
       ctx.idempotencyKey
         ? { tenant: ctx.tenant, principal: ctx.principal, key: ctx.idempotencyKey }
         : undefined,
     );
-    const result = await deps.commands.handle(
+    const submit: SubmitTaskCommand = {
+      type: 'SubmitTask',
       taskId,
-      {
-        type: 'SubmitTask',
-        taskId,
-        contextId: message.contextId ?? randomUUID(),
-        agent: ctx.agent.name,
-        message,
-        ...(params.metadata ? { metadata: params.metadata } : {}),
-        at,
-      },
-      commandContext(ctx),
-    );
-    return result.task;
+      contextId: message.contextId ?? randomUUID(),
+      agent: ctx.agent.name,
+      message,
+      ...(params.metadata ? { metadata: params.metadata } : {}),
+      at,
+    };
+    if (staging && deps.stage?.(submit, commandContext(ctx))) return { taskId };
+    const result = await deps.commands.handle(taskId, submit, commandContext(ctx));
+    return { taskId, task: result.task };
   }
 
   /** Follows the task until `until` holds or the client leaves. */
   async function waitFor(
-    task: TaskAggregate,
+    taskId: string,
+    from: TaskAggregate | undefined,
     until: (task: TaskAggregate) => boolean,
     signal?: AbortSignal,
-  ) {
-    if (until(task)) return task;
-    let current = task;
-    for await (const update of deps.follow(task, signal)) {
+  ): Promise<TaskAggregate> {
+    if (from && until(from)) return from;
+    let current = from;
+    for await (const update of deps.follow(taskId, from, signal)) {
       current = update.task;
       if (until(current)) break;
     }
+    // Nothing stored yet and the follow ended: the client has gone.
+    if (!current) throw new A2aError('INTERNAL_ERROR', `task ${taskId} was not stored`);
     return current;
   }
 
-  /** The task's updates after `from` as stream items, until `last` says to stop. */
-  async function* updates(
-    from: TaskAggregate,
+  /** Updates as stream items, until `last` says to stop. */
+  async function* itemsOf(
+    source: AsyncIterable<TaskUpdate>,
     last: (task: TaskAggregate) => boolean,
-    signal?: AbortSignal,
   ): AsyncGenerator<StreamItem> {
-    for await (const { event, task } of deps.follow(from, signal)) {
+    for await (const { event, task } of source) {
       const response = toStreamResponse(task, event);
       if (response) yield { position: event.globalPosition, response };
       if (last(task)) return;
     }
+  }
+
+  /** The task's updates after `from` as stream items, until `last` says to stop. */
+  function updates(
+    from: TaskAggregate,
+    last: (task: TaskAggregate) => boolean,
+    signal?: AbortSignal,
+  ): AsyncGenerator<StreamItem> {
+    return itemsOf(deps.follow(from.id, from, signal), last);
   }
 
   const endsSendStream = (task: TaskAggregate) => isSettled(task) || task.reply !== undefined;
@@ -154,10 +184,16 @@ export function createA2aService(deps: A2aServiceDependencies) {
       params: SendMessageRequest,
       ctx: RequestContext,
     ): Promise<SendMessageResponse> {
-      let task = await accept(params, ctx);
-      if (!params.configuration?.returnImmediately) {
-        task = await waitFor(task, (t) => isSettled(t) && !t.pendingRun, ctx.signal);
-      }
+      const waits = !params.configuration?.returnImmediately;
+      const accepted = await accept(params, ctx, waits);
+      const task = waits
+        ? await waitFor(
+            accepted.taskId,
+            accepted.task,
+            (t) => isSettled(t) && !t.pendingRun,
+            ctx.signal,
+          )
+        : accepted.task!;
       if (task.reply) return { message: task.reply };
       return { task: toTask(task, { historyLength: params.configuration?.historyLength }) };
     },
@@ -170,15 +206,31 @@ export function createA2aService(deps: A2aServiceDependencies) {
       params: SendMessageRequest,
       ctx: RequestContext,
     ): Promise<AsyncIterable<StreamItem>> {
-      const task = await accept(params, ctx);
+      const accepted = await accept(params, ctx, true);
       const historyLength = params.configuration?.historyLength;
-      const snapshot: StreamItem = {
-        position: task.position,
-        response: { task: toTask(task, { historyLength }) },
-      };
       return (async function* () {
-        const stream = updates(task, endsSendStream, ctx.signal)[Symbol.asyncIterator]();
+        const source = deps
+          .follow(accepted.taskId, accepted.task, ctx.signal)
+          [Symbol.asyncIterator]();
+        let start = accepted.task;
+        if (!start) {
+          // Staged: the first event stored is the submission, with the first update after it.
+          const submitted = await source.next();
+          if (submitted.done) return;
+          start = submitted.value.task;
+        }
+        const snapshot: StreamItem = {
+          position: start.position,
+          response: { task: toTask(start, { historyLength }) },
+        };
+        const stream = itemsOf({ [Symbol.asyncIterator]: () => source }, endsSendStream)[
+          Symbol.asyncIterator
+        ]();
         try {
+          if (endsSendStream(start)) {
+            yield snapshot;
+            return;
+          }
           let pending: Promise<IteratorResult<StreamItem>> | undefined = stream.next();
           const first = await within(pending, FIRST_UPDATE_WAIT_MS);
           if (first !== 'timeout') {
@@ -202,6 +254,7 @@ export function createA2aService(deps: A2aServiceDependencies) {
           }
         } finally {
           await stream.return?.(undefined);
+          await source.return?.(undefined);
         }
       })();
     },

@@ -8,9 +8,14 @@ import {
 import type { Logger } from '../observability/index.js';
 import type { EventStore, Subscription } from '../store/index.js';
 import {
+  type AttributedCommand,
   type CommandContext,
+  decide,
+  eventIds,
+  evolve,
   isSettled,
   isTerminal,
+  type SubmitTaskCommand,
   type TaskAggregate,
   type TaskCommand,
   type TaskCommands,
@@ -21,6 +26,10 @@ import {
 } from '../tasks/index.js';
 import type { InstanceLeases } from './instance-leases.js';
 import { gatewayNote, toCommand } from './run-reports.js';
+import { createRunWriter } from './run-writer.js';
+
+/** How long a staged submission waits for its run's first report before it is stored alone. */
+const STAGE_MS = 20;
 
 /** How one hosted agent runs: its executor and the policies the saga applies around it. */
 export interface AgentRuntime {
@@ -61,6 +70,14 @@ export interface TaskLifecycleOptions {
 export interface TaskLifecycle {
   /** Takes this instance's lease, recovers what it left unfinished, then runs new work. */
   start(): Promise<void>;
+  /**
+   * Runs a new task whose submission is stored together with its run's first report (one
+   * commit less), for a caller that reports nothing before the task's first update (a
+   * blocking or streaming SendMessage). Only for agents that claim with their first update
+   * (no side effects); false when the task must be submitted the usual way. A run that
+   * reports nothing within a few milliseconds stores the submission alone.
+   */
+  stage(command: SubmitTaskCommand, context: CommandContext): boolean;
   /** Aborts running executors (their tasks stay resumable), stops, and frees the lease. */
   stop(): Promise<void>;
   /** Runs in progress in this process. */
@@ -111,14 +128,19 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
     }
   }
 
-  function launch(task: TaskAggregate, resumed: boolean, cause?: StoredEvent): void {
+  function launch(
+    task: TaskAggregate,
+    resumed: boolean,
+    cause?: StoredEvent,
+    staged?: AttributedCommand,
+  ): void {
     if (stopping) return;
     if (runs.has(task.id)) {
       deferred.add(task.id);
       return;
     }
     const controller = new AbortController();
-    const done = run(task, resumed, controller, cause)
+    const done = run(task, resumed, controller, cause, staged)
       .catch((error) => logger.error('task run failed unexpectedly', { taskId: task.id, error }))
       .finally(() => {
         runs.delete(task.id);
@@ -138,6 +160,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
     resumed: boolean,
     controller: AbortController,
     cause: StoredEvent | undefined,
+    staged: AttributedCommand | undefined,
   ): Promise<void> {
     const runtime = options.runtimeFor(seen.agent);
     if (!runtime) {
@@ -155,45 +178,62 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       attempt,
       at: stamp(),
     };
+    const sagaContext = staged
+      ? {
+          ...context(seen),
+          correlationId: staged.context.correlationId,
+          causationId: eventIds.submitted(seen.id),
+        }
+      : context(seen, cause);
     let task = seen;
     // The claim travels with the first report (one write less), or is written before the run
     // for executors whose side effects must not happen twice.
-    let pendingClaim: TaskCommand | undefined = claim;
     if (runtime.claim === 'before-run') {
       const claimed = await tryCommand(seen, claim, cause);
       if (!claimed?.changed) return;
       task = claimed.task;
-      pendingClaim = undefined;
     }
+    const writer = createRunWriter({
+      commands,
+      taskId: task.id,
+      context: sagaContext,
+      leading: [
+        ...(staged ? [staged] : []),
+        ...(runtime.claim === 'with-first-update'
+          ? [{ command: claim, context: sagaContext }]
+          : []),
+      ],
+    });
     const message = task.history.findLast((m) => m.role === 'ROLE_USER');
     if (!message) return;
-    /** Commands to write, preceded by the claim while it is still unwritten. */
-    const withClaim = (toWrite: TaskCommand[]): TaskCommand[] =>
-      pendingClaim ? [pendingClaim, ...toWrite] : toWrite;
     const fail = (reason: string) =>
-      tryCommand(
-        task,
-        withClaim([{ type: 'Fail', message: gatewayNote(reason), attempt, at: stamp() }]),
-        cause,
-      );
+      writer
+        .write([{ type: 'Fail', message: gatewayNote(reason), attempt, at: stamp() }])
+        .catch((error) => {
+          if (error instanceof RunAborted || error instanceof TaskTerminalError) return;
+          throw error;
+        });
 
     const abort = (why: AbortCause) => controller.abort(new RunAborted(why));
     const timer = setTimeout(() => abort('timeout'), runtime.timeoutMs);
+    // A staged submission waits for the first report only briefly: a run that takes its time
+    // must not leave its task unstored (invisible to lists, lost to a crash) meanwhile.
+    const stageTimer = staged
+      ? setTimeout(() => {
+          writer.flush().catch((error) => {
+            if (error instanceof RunAborted) abort('superseded');
+            else logger.warn('could not store a staged submission', { taskId: task.id, error });
+          });
+        }, STAGE_MS)
+      : undefined;
     let settled = false;
     const emit = async (...emissions: Emission[]): Promise<void> => {
       controller.signal.throwIfAborted();
       if (emissions.length === 0) return;
       const at = stamp();
-      const batch = withClaim(emissions.map((emission) => toCommand(emission, at, attempt)));
-      let result: Awaited<ReturnType<TaskCommands['handle']>>;
-      try {
-        result = await commands.handle(task.id, batch, context(task, cause));
-      } catch (error) {
-        // Another instance claimed the task first, or took it over: this run ends quietly.
-        if (error instanceof TaskConflictError) throw new RunAborted('superseded');
-        throw error;
-      }
-      pendingClaim = undefined;
+      const result = await writer.write(
+        emissions.map((emission) => toCommand(emission, at, attempt)),
+      );
       settled = isSettled(result.task);
     };
     try {
@@ -209,7 +249,12 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
           : controller.signal.aborted
             ? (controller.signal.reason as RunAborted).why
             : undefined;
-      if (why === 'canceled' || why === 'shutdown' || why === 'superseded') return;
+      if (why === 'canceled' || why === 'superseded') return;
+      // Stopping: a staged submission is stored, so the task can be resumed after the restart.
+      if (why === 'shutdown') {
+        await writer.flush().catch(() => {});
+        return;
+      }
       if (error instanceof TaskTerminalError) return;
       const reason =
         why === 'timeout'
@@ -219,6 +264,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       await fail(reason);
     } finally {
       clearTimeout(timer);
+      clearTimeout(stageTimer);
     }
   }
 
@@ -265,7 +311,10 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
 
   function onCommitted(task: TaskAggregate, events: readonly StoredEvent[]): void {
     for (const event of events) {
-      if (event.type === 'task.submitted' || event.type === 'task.message_received') {
+      if (event.type === 'task.submitted') {
+        // A staged submission is stored by its own run.
+        if (!runs.has(task.id)) launch(task, false, event);
+      } else if (event.type === 'task.message_received') {
         launch(task, false, event);
       } else if (
         event.type === 'task.status_changed' &&
@@ -324,6 +373,21 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       }, leaseMs / 2);
       scan.unref();
       stops.push(() => clearInterval(scan));
+    },
+
+    stage(command, commandContext) {
+      if (stopping || runs.has(command.taskId)) return false;
+      if (options.runtimeFor(command.agent)?.claim !== 'with-first-update') return false;
+      // The task as its submission will make it; stored with the run's first report.
+      const [submitted] = decide(command, undefined);
+      const task: TaskAggregate = {
+        ...evolve(undefined, submitted!, command.at),
+        tenant: commandContext.tenant,
+        version: 0,
+        position: 0,
+      };
+      launch(task, false, undefined, { command, context: commandContext });
+      return true;
     },
 
     async stop() {

@@ -48,3 +48,5 @@ export type TaskCommand =
 interface FromRun {
   attempt?: number;
 }
+
+export type SubmitTaskCommand = Extract<TaskCommand, { type: 'SubmitTask' }>;

@@ -1,5 +1,5 @@
 export { type AuditEntry, readTaskTimeline, toAuditEntry } from './audit.js';
-export type { TaskCommand } from './commands.js';
+export type { SubmitTaskCommand, TaskCommand } from './commands.js';
 export { decide } from './decide.js';
 export {
   InvalidTaskRequestError,
@@ -30,6 +30,7 @@ export {
 } from './state.js';
 export { createTaskCache, type TaskCache } from './task-cache.js';
 export {
+  type AttributedCommand,
   type CommandContext,
   type CommandResult,
   type CommittedListener,

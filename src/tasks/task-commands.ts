@@ -28,6 +28,12 @@ export interface CommandResult {
   events: StoredEvent[];
 }
 
+/** A command with its own context, when one append carries commands of several parties. */
+export interface AttributedCommand {
+  command: TaskCommand;
+  context: CommandContext;
+}
+
 /** Told of every command this process stored, right after the commit: the task as it is now. */
 export type CommittedListener = (task: TaskAggregate, events: readonly StoredEvent[]) => void;
 
@@ -38,7 +44,7 @@ export interface TaskCommands {
    */
   handle(
     taskId: string,
-    command: TaskCommand | readonly TaskCommand[],
+    command: TaskCommand | readonly (TaskCommand | AttributedCommand)[],
     context: CommandContext,
   ): Promise<CommandResult>;
   /**
@@ -71,11 +77,14 @@ export function createTaskCommands(
 
   async function handle(
     taskId: string,
-    commands: TaskCommand | readonly TaskCommand[],
+    commands: TaskCommand | readonly (TaskCommand | AttributedCommand)[],
     context: CommandContext,
   ): Promise<CommandResult> {
-    const batch: readonly TaskCommand[] = Array.isArray(commands) ? commands : [commands];
-    const submits = batch[0]!.type === 'SubmitTask';
+    const batch = (Array.isArray(commands) ? commands : [commands]).map(
+      (item: TaskCommand | AttributedCommand): AttributedCommand =>
+        'command' in item ? item : { command: item, context },
+    );
+    const submits = batch[0]!.command.type === 'SubmitTask';
     let task = submits ? cache.get(taskId) : await loader.load(taskId);
     let fresh = false;
     for (let attempt = 1; ; attempt++) {
@@ -86,7 +95,7 @@ export function createTaskCommands(
 
       let decided: NewEvent[];
       try {
-        decided = decideAll(batch, task).map((event) => toNewEvent(taskId, event, context));
+        decided = decideAll(batch, task).map((event) => toNewEvent(taskId, event));
       } catch (error) {
         // A refusal decided on a copy may be out of date: decide again on the store's word.
         if (fresh) throw error;
@@ -142,27 +151,26 @@ export function createTaskCommands(
   };
 }
 
-/** Decides each command on the state the previous ones leave; each event carries its time. */
+type DecidedEvent = TaskEvent & { at: string; context: CommandContext };
+
+/** Decides each command on the state the previous ones leave; each event keeps its origin. */
 function decideAll(
-  commands: readonly TaskCommand[],
+  commands: readonly AttributedCommand[],
   task: TaskFold | undefined,
-): (TaskEvent & { at: string })[] {
-  const decided: (TaskEvent & { at: string })[] = [];
+): DecidedEvent[] {
+  const decided: DecidedEvent[] = [];
   let state = task;
-  for (const command of commands) {
+  for (const { command, context } of commands) {
     for (const event of decide(command, state)) {
-      decided.push({ ...event, at: command.at });
+      decided.push({ ...event, at: command.at, context });
       state = evolve(state, event, command.at);
     }
   }
   return decided;
 }
 
-function toNewEvent(
-  taskId: string,
-  event: TaskEvent & { at: string },
-  context: CommandContext,
-): NewEvent {
+function toNewEvent(taskId: string, event: DecidedEvent): NewEvent {
+  const { context } = event;
   const id = eventIdFor(taskId, event);
   return {
     ...(id ? { id } : {}),
