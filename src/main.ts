@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/index.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './observability/index.js';
+import { onShutdownSignals } from './shutdown-signals.js';
 
 // `npm start`: the gateway on its embedded default, until SIGTERM or SIGINT.
 let config: ReturnType<typeof loadConfig>;
@@ -14,24 +15,23 @@ const logger = createLogger({ level: config.LOG_LEVEL });
 
 try {
   const gateway = await startGateway(config, logger);
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
+  onShutdownSignals({
+    stop(signal) {
+      logger.info('signal received', { signal });
+      gateway.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error('shutdown failed', { error });
+          process.exit(1);
+        },
+      );
+    },
+    repeated: (signal) => logger.debug('the same signal again (relayed): draining', { signal }),
+    force(signal) {
       logger.warn('second signal: exiting now', { signal });
       process.exit(1);
-    }
-    logger.info('signal received', { signal });
-    gateway.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+    },
+  });
 } catch (error) {
   logger.error('start-up failed', { error });
   process.exit(1);
