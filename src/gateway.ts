@@ -9,7 +9,7 @@ import {
   type HostedAgent,
   loadHostedAgents,
 } from './a2a/index.js';
-import type { Config } from './config/index.js';
+import { type Config, httpTimeouts } from './config/index.js';
 import { type AgentExecutor, createEchoAgent } from './executors/index.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import { createApp, type RunningServer, startHttpServer } from './http/index.js';
@@ -105,6 +105,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
       port: config.PORT,
+      timeouts: httpTimeouts(config),
     });
     publicUrl ||= server.url;
     logger.info('gateway listening', {
