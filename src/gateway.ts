@@ -12,7 +12,12 @@ import {
 import { type Config, httpTimeouts } from './config/index.js';
 import { type AgentExecutor, createEchoAgent } from './executors/index.js';
 import { createGatewayRegistry } from './gateway-registry.js';
-import { createApp, type RunningServer, startHttpServer } from './http/index.js';
+import {
+  assertPortAvailable,
+  createApp,
+  type RunningServer,
+  startHttpServer,
+} from './http/index.js';
 import type { Logger } from './observability/index.js';
 import { type AgentRuntime, createTaskLifecycle } from './sagas/index.js';
 import {
@@ -44,6 +49,7 @@ interface Database {
 
 /** The composition root: config in, a listening gateway out. */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+  await assertPortAvailable(config.HOST, config.PORT);
   const agents = await loadHostedAgents(resolve(config.AGENT_CARDS_DIR));
   const runtimes = new Map(agents.map((agent) => [agent.name, runtimeOf(agent)]));
   const db = await openDatabase(config, logger);

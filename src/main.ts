@@ -34,5 +34,7 @@ try {
   });
 } catch (error) {
   logger.error('start-up failed', { error });
+  // The log line is for machines; a person at a terminal reads this one.
+  console.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

@@ -6,6 +6,7 @@ import {
   closeIdleConnections,
   timeoutServerOptions,
 } from './connection-timeouts.js';
+import { toListenError } from './port-check.js';
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -50,6 +51,6 @@ export function startHttpServer(
     );
     if (options.timeouts)
       closeIdleConnections(server as import('node:http').Server, options.timeouts.idleMs);
-    server.once('error', reject);
+    server.once('error', (error) => reject(toListenError(error, options.host, options.port)));
   });
 }
