@@ -10,6 +10,7 @@ import {
   loadHostedAgents,
 } from './a2a/index.js';
 import { type Config, httpTimeouts } from './config/index.js';
+import { openWithRetry } from './database-retry.js';
 import { type AgentExecutor, createEchoAgent } from './executors/index.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import {
@@ -182,13 +183,21 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
       host: target.host,
       database: target.pathname.slice(1),
     });
-    const store = await createPostgresEventStore({
-      connectionString: config.DATABASE_URL,
-      schema: config.DATABASE_SCHEMA,
-      max: config.DATABASE_POOL_SIZE,
-      registry,
-      onBackgroundError,
-    });
+    const store = await openWithRetry(
+      () =>
+        createPostgresEventStore({
+          connectionString: config.DATABASE_URL!,
+          schema: config.DATABASE_SCHEMA,
+          max: config.DATABASE_POOL_SIZE,
+          registry,
+          onBackgroundError,
+        }),
+      {
+        what: `PostgreSQL at ${target.host}${target.pathname}`,
+        budgetMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+        logger,
+      },
+    );
     const views = createPgClient({
       connectionString: config.DATABASE_URL,
       max: 4,

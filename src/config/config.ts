@@ -22,6 +22,8 @@ const SettingsSchema = z.object({
     .refine((name) => !name.startsWith('pg_'), 'must not start with pg_')
     .default('a2a_gateway'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** How long start-up keeps retrying a PostgreSQL that does not accept connections yet. */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Base URL clients reach the gateway at (agent cards are built from it); default from HOST/PORT. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
