@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './support/collect.js';
 import { FIXTURE_AGENTS, rpc, userMessage } from './support/gateway.js';
 import {
+  exitCode,
   freePort,
   REPO_ROOT,
   type RunningProcess,
@@ -72,7 +73,7 @@ describe('shutdown on SIGTERM to the whole process group', () => {
 
     process.kill(-gateway.child.pid!, 'SIGTERM');
     const answered = (await blocking).body.result.task;
-    const code = await gateway.exited;
+    const code = await exitCode(gateway);
     expect(gateway.output()).not.toContain('second signal');
     expect(gateway.output()).toContain('shut down cleanly');
     expect(code).toBe(0);
@@ -110,7 +111,7 @@ describe('shutdown on SIGTERM to the whole process group', () => {
       {},
     );
     try {
-      expect(await build.exited, build.output()).toBe(0);
+      expect(await exitCode(build), build.output()).toBe(0);
       await useFreshStore();
       await drainsAndKeepsTheTasks(
         runProcess(process.execPath, [join(outDir, 'main.js')], env, { detached: true }),

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_FILE } from '../src/store/index.js';
 import { FIXTURE_AGENTS, rpc, userMessage } from './support/gateway.js';
 import {
+  exitCode,
   freePort,
   type RunningProcess,
   runGateway,
@@ -40,7 +41,7 @@ describe('start-up: the port is checked before the store opens', () => {
       DATA_DIR: dataDir,
       AGENT_CARDS_DIR: FIXTURE_AGENTS,
     });
-    expect(await gateway.exited).toBe(1);
+    expect(await exitCode(gateway)).toBe(1);
     expect(gateway.output()).toContain(
       `start-up failed: cannot listen on 127.0.0.1:${port}: the port is already in use`,
     );
@@ -89,7 +90,7 @@ describe('start-up: one process per embedded data folder', () => {
 
     const second = runGateway(envFor(await freePort()));
     running.push(second);
-    expect(await second.exited).toBe(1);
+    expect(await exitCode(second)).toBe(1);
     expect(second.output()).toContain(`start-up failed: the data folder ${dataDir} ${holder}`);
     expect(second.output()).toContain(`use that gateway at ${firstUrl}`);
 
@@ -99,11 +100,11 @@ describe('start-up: one process per embedded data folder', () => {
         LOG_LEVEL: 'silent',
       });
     const audit = cli('audit', task.id);
-    expect(await audit.exited).toBe(1);
+    expect(await exitCode(audit)).toBe(1);
     expect(audit.output()).toContain(`the data folder ${dataDir} ${holder}`);
     expect(audit.output()).toContain(`npm run cli -- audit ${task.id} --url ${firstUrl}`);
     const migrate = cli('migrate');
-    expect(await migrate.exited).toBe(1);
+    expect(await exitCode(migrate)).toBe(1);
     expect(migrate.output()).toContain(`the data folder ${dataDir} ${holder}`);
 
     // The first gateway is unharmed: it still answers, with its data, and takes new work.
@@ -134,5 +135,5 @@ describe('start-up: one process per embedded data folder', () => {
       params: { id: task.id },
     });
     expect(again.body.result.status.state).toBe('TASK_STATE_COMPLETED');
-  }, 120_000);
+  }, 180_000);
 });

@@ -72,6 +72,25 @@ export async function waitHealthy(
   }, timeoutMs);
 }
 
+/** Its exit code; fails with what it printed if it is still running after `timeoutMs`. */
+export async function exitCode(
+  running: RunningProcess,
+  timeoutMs = 60_000,
+): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`still running after ${timeoutMs} ms:\n${running.output()}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([running.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Ends a process the test started (by its own PID) and waits for it. */
 export async function stopProcess(
   running: RunningProcess,
@@ -80,5 +99,5 @@ export async function stopProcess(
   const { child } = running;
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill(signal);
-  await running.exited;
+  await exitCode(running);
 }
