@@ -13,25 +13,30 @@ try {
 }
 const logger = createLogger({ level: config.LOG_LEVEL });
 
-try {
-  const gateway = await startGateway(config, logger);
-  onShutdownSignals({
-    stop(signal) {
-      logger.info('signal received', { signal });
-      gateway.stop().then(
+const starting = startGateway(config, logger);
+// Listening before start-up returns: the server answers (and a supervisor may stop it) a
+// moment before startGateway resolves, so a signal then waits for it and stops it cleanly.
+onShutdownSignals({
+  stop(signal) {
+    logger.info('signal received', { signal });
+    starting
+      .then((gateway) => gateway.stop())
+      .then(
         () => process.exit(0),
         (error: unknown) => {
           logger.error('shutdown failed', { error });
           process.exit(1);
         },
       );
-    },
-    repeated: (signal) => logger.debug('the same signal again (relayed): draining', { signal }),
-    force(signal) {
-      logger.warn('second signal: exiting now', { signal });
-      process.exit(1);
-    },
-  });
+  },
+  repeated: (signal) => logger.debug('the same signal again (relayed): draining', { signal }),
+  force(signal) {
+    logger.warn('second signal: exiting now', { signal });
+    process.exit(1);
+  },
+});
+try {
+  await starting;
 } catch (error) {
   logger.error('start-up failed', { error });
   // The log line is for machines; a person at a terminal reads this one.

@@ -48,6 +48,7 @@ describe('shutdown on SIGTERM to the whole process group', () => {
       LOG_LEVEL: 'info',
       DATA_DIR: await mkdtemp(join(folder, 'data-')),
       AGENT_CARDS_DIR: FIXTURE_AGENTS,
+      DATABASE_URL: '', // the embedded store, even where the suite has a PostgreSQL
       INSTANCE_ID: 'shutdown-test',
     };
   }
@@ -61,14 +62,15 @@ describe('shutdown on SIGTERM to the whole process group', () => {
     await waitHealthy(gateway, base);
     const background = (
       await call('SendMessage', {
-        message: userMessage('/sleep 3000'),
+        message: userMessage('/sleep 5000'),
         configuration: { returnImmediately: true },
       })
     ).body.result.task;
     const blocking = call('SendMessage', { message: userMessage('/sleep 1500') });
+    // The blocking call's run has started (its task is the other one working).
     await eventually(async () => {
       const { tasks } = (await call('ListTasks', { status: 'TASK_STATE_WORKING' })).body.result;
-      return tasks.length === 2;
+      return tasks.some((task: { id: string }) => task.id !== background.id);
     });
 
     process.kill(-gateway.child.pid!, 'SIGTERM');
@@ -90,7 +92,7 @@ describe('shutdown on SIGTERM to the whole process group', () => {
       async () =>
         (await call('GetTask', { id: background.id })).body.result?.status.state ===
         'TASK_STATE_COMPLETED',
-      20_000,
+      30_000,
     );
     await stopProcess(restarted, 'SIGTERM');
     expect(restarted.child.exitCode).toBe(0);

@@ -40,6 +40,7 @@ describe('start-up: the port is checked before the store opens', () => {
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
       AGENT_CARDS_DIR: FIXTURE_AGENTS,
+      DATABASE_URL: '', // the embedded store, even where the suite has a PostgreSQL
     });
     expect(await exitCode(gateway)).toBe(1);
     expect(gateway.output()).toContain(
@@ -62,6 +63,7 @@ describe('start-up: one process per embedded data folder', () => {
     LOG_LEVEL: 'info',
     DATA_DIR: dataDir,
     AGENT_CARDS_DIR: FIXTURE_AGENTS,
+    DATABASE_URL: '', // the embedded store, even where the suite has a PostgreSQL
   });
 
   beforeAll(async () => {
@@ -97,6 +99,7 @@ describe('start-up: one process per embedded data folder', () => {
     const cli = (...args: string[]) =>
       runProcess(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
         DATA_DIR: dataDir,
+        DATABASE_URL: '',
         LOG_LEVEL: 'silent',
       });
     const audit = cli('audit', task.id);
