@@ -10,10 +10,16 @@ import {
   type HostedAgent,
   loadHostedAgents,
 } from './a2a/index.js';
-import type { Config } from './config/index.js';
+import { type Config, httpTimeouts } from './config/index.js';
+import { openWithRetry } from './database-retry.js';
 import { type AgentExecutor, createEchoAgent } from './executors/index.js';
 import { createGatewayRegistry } from './gateway-registry.js';
-import { createApp, type RunningServer, startHttpServer } from './http/index.js';
+import {
+  assertPortAvailable,
+  createApp,
+  type RunningServer,
+  startHttpServer,
+} from './http/index.js';
 import type { Logger } from './observability/index.js';
 import { type AgentRuntime, createSqlInstanceLeases, createTaskLifecycle } from './sagas/index.js';
 import {
@@ -21,7 +27,9 @@ import {
   createPgliteClient,
   createPgliteEventStore,
   createPostgresEventStore,
+  type DataDirLock,
   type EventStore,
+  lockDataDir,
   type SqlClient,
   type StoreStats,
   startDurableSubscriber,
@@ -58,14 +66,17 @@ interface Database {
   kind: 'pglite' | 'postgres';
   /** A connection for read models beside the events (the task view). */
   views: SqlClient;
+  /** This process's hold on the embedded store's folder. */
+  lock?: DataDirLock;
   close(): Promise<void>;
 }
 
 /** The composition root: config in, a listening gateway out. */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+  await assertPortAvailable(config.HOST, config.PORT);
   const agents = await loadHostedAgents(resolve(config.AGENT_CARDS_DIR));
   const runtimes = new Map(agents.map((agent) => [agent.name, runtimeOf(agent)]));
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, logger, 'gateway');
   const cleanups: (() => Promise<void>)[] = [() => db.close()];
   const cleanUp = async () => {
     for (const step of cleanups.reverse())
@@ -140,8 +151,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
       port: config.PORT,
+      timeouts: httpTimeouts(config),
     });
     publicUrl ||= server.url;
+    // So that a second process on the same folder can say where this one answers.
+    await db.lock
+      ?.update({ url: server.url })
+      .catch((error) => logger.warn('could not record the URL in the data folder lock', { error }));
     logger.info('gateway listening', {
       url: server.url,
       publicUrl,
@@ -197,7 +213,7 @@ function runtimeOf(agent: HostedAgent): AgentRuntime {
 }
 
 /** PostgreSQL when DATABASE_URL is set, else embedded PGlite in DATA_DIR; migrated. */
-async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+async function openDatabase(config: Config, logger: Logger, role: string): Promise<Database> {
   const registry = createGatewayRegistry();
   const onBackgroundError = (error: unknown) =>
     logger.warn('event store background error', { error });
@@ -207,13 +223,21 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
       host: target.host,
       database: target.pathname.slice(1),
     });
-    const store = await createPostgresEventStore({
-      connectionString: config.DATABASE_URL,
-      schema: config.DATABASE_SCHEMA,
-      max: config.DATABASE_POOL_SIZE,
-      registry,
-      onBackgroundError,
-    });
+    const store = await openWithRetry(
+      () =>
+        createPostgresEventStore({
+          connectionString: config.DATABASE_URL!,
+          schema: config.DATABASE_SCHEMA,
+          max: config.DATABASE_POOL_SIZE,
+          registry,
+          onBackgroundError,
+        }),
+      {
+        what: `PostgreSQL at ${target.host}${target.pathname}`,
+        budgetMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+        logger,
+      },
+    );
     const views = createPgClient({
       connectionString: config.DATABASE_URL,
       max: 4,
@@ -231,12 +255,17 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   }
   const dataDir = resolve(config.DATA_DIR);
   await mkdir(dataDir, { recursive: true });
+  // Before PGlite touches the folder: two processes on one PGlite folder corrupt it.
+  const lock = await lockDataDir(dataDir, { role });
   logger.info(
     'opening embedded PGlite event store (the first start initialises it: a few seconds)',
     { dataDir },
   );
   // One PGlite per folder and process: the store and the views share it.
-  const pglite = await PGlite.create(dataDir);
+  const pglite = await PGlite.create(dataDir).catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
+  });
   try {
     const store = await createPgliteEventStore({
       pglite,
@@ -248,13 +277,16 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
       store,
       kind: 'pglite',
       views: createPgliteClient(pglite, { owned: false }),
+      lock,
       async close() {
         await store.close();
         await pglite.close();
+        await lock.release();
       },
     };
   } catch (error) {
     await pglite.close();
+    await lock.release();
     throw error;
   }
 }
@@ -264,13 +296,13 @@ export async function openEventStore(
   config: Config,
   logger: Logger,
 ): Promise<{ store: EventStore; close: () => Promise<void> }> {
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, logger, 'cli');
   return { store: db.store, close: () => db.close() };
 }
 
 /** Applies every pending migration (event store and read models), then closes (`migrate`). */
 export async function migrateDatabase(config: Config, logger: Logger): Promise<string> {
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, logger, 'migrate');
   try {
     await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     await createSqlInstanceLeases(db.views, config.DATABASE_SCHEMA);

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/index.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './observability/index.js';
+import { onShutdownSignals } from './shutdown-signals.js';
 
 // `npm start`: the gateway on its embedded default, until SIGTERM or SIGINT.
 let config: ReturnType<typeof loadConfig>;
@@ -12,27 +13,33 @@ try {
 }
 const logger = createLogger({ level: config.LOG_LEVEL });
 
-try {
-  const gateway = await startGateway(config, logger);
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn('second signal: exiting now', { signal });
-      process.exit(1);
-    }
+const starting = startGateway(config, logger);
+// Listening before start-up returns: the server answers (and a supervisor may stop it) a
+// moment before startGateway resolves, so a signal then waits for it and stops it cleanly.
+onShutdownSignals({
+  stop(signal) {
     logger.info('signal received', { signal });
-    gateway.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+    starting
+      .then((gateway) => gateway.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error('shutdown failed', { error });
+          process.exit(1);
+        },
+      );
+  },
+  repeated: (signal) => logger.debug('the same signal again (relayed): draining', { signal }),
+  force(signal) {
+    logger.warn('second signal: exiting now', { signal });
+    process.exit(1);
+  },
+});
+try {
+  await starting;
 } catch (error) {
   logger.error('start-up failed', { error });
+  // The log line is for machines; a person at a terminal reads this one.
+  console.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

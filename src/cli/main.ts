@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { migrateDatabase, openEventStore } from '../gateway.js';
 import { createLogger } from '../observability/index.js';
+import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
 import { auditTable } from './audit-table.js';
 
@@ -18,7 +19,9 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger({ level: config.LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
-    const kind = await migrateDatabase(config, logger);
+    const kind = await migrateDatabase(config, logger).catch((error: unknown) => {
+      throw withHint(error, 'The running gateway applied the migrations when it started.');
+    });
     console.log(`${kind} store migrated (schema ${config.DATABASE_SCHEMA})`);
   });
 
@@ -47,7 +50,13 @@ async function readTimeline(
 ): Promise<AuditEntry[] | undefined> {
   const config = loadConfig();
   const logger = createLogger({ level: 'warn' });
-  const { store, close } = await openEventStore(config, logger);
+  const { store, close } = await openEventStore(config, logger).catch((error: unknown) => {
+    const url = error instanceof DataDirLockedError ? error.owner?.url : undefined;
+    throw withHint(
+      error,
+      `Ask the running gateway instead: npm run cli -- audit ${taskId} --url ${url ?? '<its URL>'}`,
+    );
+  });
   try {
     return await readTaskTimeline(store, taskId, tenant);
   } finally {
@@ -66,6 +75,12 @@ async function fetchTimeline(
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`${base}${path} answered ${response.status}`);
   return ((await response.json()) as { events: AuditEntry[] }).events;
+}
+
+/** A locked data folder means a gateway runs on it: say what to do instead. */
+function withHint(error: unknown, hint: string): unknown {
+  if (!(error instanceof DataDirLockedError)) return error;
+  return new Error(`${error.message}\n${hint}`, { cause: error });
 }
 
 try {

@@ -8,7 +8,7 @@ const port = z.coerce.number().int().min(0).max(65_535);
  * Every setting the gateway reads, from the environment, with its default. A bad value stops
  * start-up with the variable's name (see `loadConfig`).
  */
-export const ConfigSchema = z.object({
+const SettingsSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
   /** Folder of the embedded PGlite database, used when DATABASE_URL is not set. */
@@ -22,6 +22,8 @@ export const ConfigSchema = z.object({
     .refine((name) => !name.startsWith('pg_'), 'must not start with pg_')
     .default('a2a_gateway'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** How long start-up keeps retrying a PostgreSQL that does not accept connections yet. */
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Base URL clients reach the gateway at (agent cards are built from it); default from HOST/PORT. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -49,6 +51,36 @@ export const ConfigSchema = z.object({
   RUN_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(15_000),
   /** How long a shutdown may wait for in-flight work before it gives up. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** A client must have sent its request line and headers within this. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  /** ...and its whole request, body included, within this (0: no limit). Not the response:
+   * blocking calls and SSE streams answer for as long as they need. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** A kept-alive connection that sends no next request within this is closed. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
+  /** A connection with no bytes either way for this long is closed, unless its answer is being
+   * worked on (a blocking call waiting for its task); 0: never. */
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+});
+
+/** The settings, with the rules that tie some of them together. */
+export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
+  const { HTTP_HEADERS_TIMEOUT_MS: headers, HTTP_REQUEST_TIMEOUT_MS: request } = config;
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (request > 0 && headers > request)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HTTP_HEADERS_TIMEOUT_MS'],
+      message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${request})`,
+    });
+  // Heartbeats are what keep a quiet SSE stream from looking idle.
+  const { HTTP_IDLE_TIMEOUT_MS: idle, SSE_HEARTBEAT_MS: heartbeat } = config;
+  if (idle > 0 && idle <= heartbeat)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HTTP_IDLE_TIMEOUT_MS'],
+      message: `must exceed SSE_HEARTBEAT_MS (${heartbeat}), or quiet SSE streams are cut`,
+    });
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type LogLevel = Config['LOG_LEVEL'];

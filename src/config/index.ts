@@ -1,1 +1,2 @@
 export { type Config, ConfigError, ConfigSchema, type LogLevel, loadConfig } from './config.js';
+export { httpTimeouts } from './http-timeouts.js';

@@ -1,2 +1,3 @@
 export { type AppDependencies, createApp } from './app.js';
+export { assertPortAvailable, PortUnavailableError } from './port-check.js';
 export { type RunningServer, startHttpServer } from './server.js';

@@ -2,6 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { RpcEnv } from '../a2a/index.js';
+import {
+  type ConnectionTimeouts,
+  closeIdleConnections,
+  timeoutServerOptions,
+} from './connection-timeouts.js';
+import { toListenError } from './port-check.js';
 
 export interface RunningServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
@@ -16,11 +22,16 @@ export interface RunningServer {
 
 export function startHttpServer(
   app: Hono<RpcEnv>,
-  options: { host: string; port: number },
+  options: { host: string; port: number; timeouts?: ConnectionTimeouts },
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve(
-      { fetch: app.fetch, hostname: options.host, port: options.port },
+      {
+        fetch: app.fetch,
+        hostname: options.host,
+        port: options.port,
+        ...(options.timeouts ? { serverOptions: timeoutServerOptions(options.timeouts) } : {}),
+      },
       (info: AddressInfo) => {
         const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
         resolve({
@@ -39,6 +50,8 @@ export function startHttpServer(
         });
       },
     );
-    server.once('error', reject);
+    if (options.timeouts)
+      closeIdleConnections(server as import('node:http').Server, options.timeouts.idleMs);
+    server.once('error', (error) => reject(toListenError(error, options.host, options.port)));
   });
 }

@@ -1,4 +1,11 @@
 export {
+  type DataDirLock,
+  DataDirLockedError,
+  LOCK_FILE,
+  type LockOwner,
+  lockDataDir,
+} from './data-dir-lock.js';
+export {
   type DurableSubscriber,
   type DurableSubscriberOptions,
   startDurableSubscriber,

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+describe('configuration', () => {
+  it('bounds every HTTP connection by default', () => {
+    expect(loadConfig({})).toMatchObject({
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
+      HTTP_IDLE_TIMEOUT_MS: 30_000,
+    });
+  });
+
+  it('refuses a headers timeout above the request timeout, naming both', () => {
+    expect(() =>
+      loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '1000' }),
+    ).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS \(1000\)/);
+    expect(
+      loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '0' })
+        .HTTP_REQUEST_TIMEOUT_MS,
+    ).toBe(0);
+  });
+
+  it('refuses an idle timeout that SSE heartbeats could not beat', () => {
+    const error = (() => {
+      try {
+        loadConfig({ HTTP_IDLE_TIMEOUT_MS: '15000', SSE_HEARTBEAT_MS: '15000' });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'HTTP_IDLE_TIMEOUT_MS: must exceed SSE_HEARTBEAT_MS (15000), or quiet SSE streams are cut',
+    ]);
+  });
+});
