@@ -101,6 +101,8 @@ export function createTaskCommands(
         });
         if (result.alreadyAppended) {
           const stored = (await loader.load(taskId, { fresh: true }))!;
+          // A submit decided on no copy checked no tenant: the stored task may be another's.
+          if (stored.tenant !== context.tenant) throw new TaskNotFoundError(taskId);
           return { task: stored, changed: false, events: [] };
         }
         // No await between the commit and these lines: whoever learns of the commit next
