@@ -241,7 +241,11 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
         { task: toTask(task), message, agent: task.agent, signal: controller.signal, resumed },
         emit,
       );
-      if (!settled) await fail('the agent ended without a final state');
+      if (!settled) {
+        // An executor may return instead of throwing once aborted: the abort is still why.
+        controller.signal.throwIfAborted();
+        await fail('the agent ended without a final state');
+      }
     } catch (error) {
       const why =
         error instanceof RunAborted

@@ -9,7 +9,7 @@ import { foldAll } from './fold.js';
 import { eventIds } from './ids.js';
 import { isTerminal, type TaskAggregate, type TaskFold } from './state.js';
 import { createTaskCache, type TaskCache } from './task-cache.js';
-import { cachedTaskLoader, createTaskLoader } from './task-loader.js';
+import { cachedTaskLoader, createTaskLoader, snapshotIfDue } from './task-loader.js';
 
 /** Who asks, and the request the events will point back to (audit: request → events). */
 export interface CommandContext {
@@ -110,12 +110,15 @@ export function createTaskCommands(
         });
         if (result.alreadyAppended) {
           const stored = (await loader.load(taskId, { fresh: true }))!;
+          // A submit decided on no copy checked no tenant: the stored task may be another's.
+          if (stored.tenant !== context.tenant) throw new TaskNotFoundError(taskId);
           return { task: stored, changed: false, events: [] };
         }
         // No await between the commit and these lines: whoever learns of the commit next
         // (a follower answering its client, then that client's next request) finds it here.
         const next = foldAll(task, result.events)!;
         cache.set(next);
+        snapshotIfDue(store, task?.version ?? 0, next);
         for (const listener of listeners) listener(next, result.events);
         return { task: next, changed: true, events: result.events };
       } catch (error) {

@@ -26,14 +26,20 @@ export function createTaskLoader(store: EventStore): TaskLoader & {
     const base = from ?? (await store.loadSnapshot<TaskAggregate>(streamId))?.state;
     const tail = await store.readStream(streamId, { fromVersion: (base?.version ?? 0) + 1 });
     const task = foldAll(base, tail);
-    const before = base?.version ?? 0;
-    if (task && Math.floor(task.version / SNAPSHOT_EVERY) > Math.floor(before / SNAPSHOT_EVERY)) {
-      // An optimisation only: a failed save costs a longer replay next time, nothing else.
-      void store.saveSnapshot(streamId, task.version, task).catch(() => {});
-    }
+    if (task) snapshotIfDue(store, base?.version ?? 0, task);
     return task;
   }
   return { load: (taskId) => loadAfter(taskId, undefined), loadAfter };
+}
+
+/**
+ * Saves `task` as its stream's snapshot when it has passed a multiple of 100 events since
+ * version `before`: on loads, and on the writer's own appends, which read nothing.
+ */
+export function snapshotIfDue(store: EventStore, before: number, task: TaskAggregate): void {
+  if (Math.floor(task.version / SNAPSHOT_EVERY) <= Math.floor(before / SNAPSHOT_EVERY)) return;
+  // An optimisation only: a failed save costs a longer replay next time, nothing else.
+  void store.saveSnapshot(taskStreamId(task.id), task.version, task).catch(() => {});
 }
 
 /**
