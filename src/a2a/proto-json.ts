@@ -4,7 +4,8 @@ import type { z } from 'zod';
  * ProtoJSON parsers accept a field's proto name (`context_id`) as well as its JSON name
  * (`contextId`); clients such as the TCK send both. This renames proto names to JSON names
  * wherever the schema has that field, and nowhere else: free-form objects (metadata, data
- * parts) keep their keys.
+ * parts) keep their keys. Only the schema's own fields count: `toString` or `__proto__` in the
+ * input names no field, and stays an unknown key for the schema to strip (§5.7).
  */
 export function normalizeProtoJsonKeys(value: unknown, schema: z.ZodType): unknown {
   const target = unwrap(schema);
@@ -17,12 +18,19 @@ export function normalizeProtoJsonKeys(value: unknown, schema: z.ZodType): unkno
   }
   if (!isPlainObject(value) || target?.def.type !== 'object') return value;
   const shape = (target as z.ZodObject).shape as Record<string, z.ZodType>;
+  const isField = (name: string) => Object.hasOwn(shape, name);
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const name = key.includes('_') ? toJsonName(key) : key;
-    const field = shape[name] ? name : key;
+    const field = isField(name) ? name : key;
     if (field !== key && Object.hasOwn(value, field)) continue; // the JSON name wins
-    out[field] = shape[field] ? normalizeProtoJsonKeys(item, shape[field]) : item;
+    // Defined, not assigned: assigning `__proto__` would replace the object's prototype.
+    Object.defineProperty(out, field, {
+      value: isField(field) ? normalizeProtoJsonKeys(item, shape[field]!) : item,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
+import { MAX_BODY_DEPTH, nestsDeeperThan } from '../protocol/index.js';
 import { A2aError, toJsonRpcError } from './errors.js';
 import type { JsonRpcId } from './jsonrpc.js';
 import { negotiateVersion, type ProtocolVersion } from './versions.js';
@@ -47,10 +48,15 @@ export function requireJsonContentType(): MiddlewareHandler<RpcEnv> {
 
 /**
  * Reads the body up to `maxBytes` and parses it: too large is HTTP 413 with -32600 (refused
- * before reading when Content-Length says so), not JSON is -32700. Hono's `bodyLimit` works
- * on the web `Request`, which this path never builds: Node's request is read directly.
+ * before reading when Content-Length says so), not JSON is -32700, nested deeper than
+ * `maxDepth` is -32600 before any schema recurses into it. Hono's `bodyLimit` works on the
+ * web `Request`, which this path never builds: Node's request is read directly.
  */
-export function readJsonBody(options: { maxBytes: number }): MiddlewareHandler<RpcEnv> {
+export function readJsonBody(options: {
+  maxBytes: number;
+  maxDepth?: number;
+}): MiddlewareHandler<RpcEnv> {
+  const maxDepth = options.maxDepth ?? MAX_BODY_DEPTH;
   return async function readJsonBody(c, next) {
     const body = c.env?.incoming
       ? await readIncoming(c.env.incoming, options.maxBytes)
@@ -61,11 +67,17 @@ export function readJsonBody(options: { maxBytes: number }): MiddlewareHandler<R
       const message = `the request body exceeds ${options.maxBytes} bytes`;
       return rpcError(c, new A2aError('INVALID_REQUEST', message), null, 413);
     }
+    let parsed: unknown;
     try {
-      c.set('rpcBody', JSON.parse(body));
+      parsed = JSON.parse(body);
     } catch {
       return rpcError(c, new A2aError('PARSE_ERROR', 'Invalid JSON payload'));
     }
+    if (nestsDeeperThan(parsed, maxDepth)) {
+      const message = `the request nests JSON deeper than ${maxDepth} levels`;
+      return rpcError(c, new A2aError('INVALID_REQUEST', message), idOf(parsed));
+    }
+    c.set('rpcBody', parsed);
     await next();
   };
 }
@@ -76,8 +88,7 @@ export function negotiateA2aVersion(): MiddlewareHandler<RpcEnv> {
     const header = c.req.header('a2a-version');
     const version = negotiateVersion(header);
     if (!version) {
-      const body = c.get('rpcBody') as { id?: unknown } | undefined;
-      const id = typeof body?.id === 'string' || typeof body?.id === 'number' ? body.id : null;
+      const id = idOf(c.get('rpcBody'));
       const message = `A2A-Version ${header?.slice(0, 20)} is not supported; use 1.0 or 0.3`;
       return rpcError(c, new A2aError('VERSION_NOT_SUPPORTED', message), id);
     }
@@ -99,6 +110,12 @@ export function checkIdempotencyKey(): MiddlewareHandler<RpcEnv> {
     c.set('idempotencyKey', key);
     await next();
   };
+}
+
+/** The request's id, when the body is one request naming one: transport errors echo it. */
+function idOf(body: unknown): JsonRpcId {
+  const id = (body as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'string' || typeof id === 'number' ? id : null;
 }
 
 /** The body as text, or undefined when it is larger than `limit` bytes. */

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { type RpcEnv, sseResponse } from '../a2a/index.js';
+import { textProblem } from '../protocol/index.js';
 import type { EventStore } from '../store/index.js';
 import { followTask, isTerminal, readTaskTimeline, toAuditEntry } from '../tasks/index.js';
 
@@ -22,7 +23,9 @@ export function mountAuditRoutes(
     app.get(`${prefix}/tasks/:id/events`, async (c) => {
       const taskId = c.req.param('id');
       const tenant = c.req.param('tenant') ?? '';
-      const timeline = await readTaskTimeline(options.store, taskId, tenant);
+      // An id no task can have (a decoded %00 that the database would refuse) is simply absent.
+      const storable = textProblem(taskId) === undefined && textProblem(tenant) === undefined;
+      const timeline = storable ? await readTaskTimeline(options.store, taskId, tenant) : undefined;
       if (!timeline)
         return c.json({ error: 'not_found', message: `task ${taskId} not found` }, 404);
       if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {

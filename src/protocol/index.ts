@@ -1,6 +1,12 @@
 // A2A v1.0 protocol objects in ProtoJSON form, one zod schema per a2a.proto message
 // (spec/a2a-v1.0/a2a.proto, pinned); test/protocol/proto-parity.test.ts holds them to it.
 export * from './agent-card.js';
+export {
+  MAX_BODY_DEPTH,
+  MAX_VALUE_DEPTH,
+  nestsDeeperThan,
+  textProblem,
+} from './input-limits.js';
 export * from './message.js';
 export * from './methods.js';
 export { JsonValueSchema, StructSchema } from './primitives.js';

@@ -1,10 +1,36 @@
 import { z } from 'zod';
+import { findValueProblem, textProblem } from './input-limits.js';
+
+/**
+ * A string the gateway can store and give back as sent: no U+0000, no lone UTF-16 surrogate
+ * (input-limits.ts). Every id, tenant and text of the protocol objects is one.
+ */
+export const TextSchema = z.string().check((ctx) => {
+  const message = textProblem(ctx.value);
+  if (message) ctx.issues.push({ code: 'custom', input: ctx.value, message });
+});
+
+/**
+ * Refuses a free-form value before zod's recursive JSON schema walks it: too deep, text it
+ * cannot keep, a `__proto__` key (input-limits.ts). The value is passed on unchanged; being a
+ * preprocess, the JSON Schema generated is the target's.
+ */
+function checkedFreeForm<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value, ctx) => {
+    const problem = findValueProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message, path: problem.path });
+    return value;
+  }, schema);
+}
+
+// zod's own JSON schema, once: both wrappers below refer to it, so generated schemas share it.
+const JsonSchema = z.json();
 
 /** google.protobuf.Value: any JSON value, including null (ProtoJSON). */
-export const JsonValueSchema = z.json();
+export const JsonValueSchema = checkedFreeForm(JsonSchema);
 
 /** google.protobuf.Struct: a JSON object whose keys the spec lets grow (§3.2.5 Metadata). */
-export const StructSchema = z.record(z.string(), JsonValueSchema);
+export const StructSchema = checkedFreeForm(z.record(z.string(), JsonSchema));
 
 // §5.6.1: ISO 8601 in UTC with a 'Z' suffix only; any fractional precision (ProtoJSON allows ns).
 export const TimestampSchema = z.iso.datetime();
@@ -13,7 +39,7 @@ export const TimestampSchema = z.iso.datetime();
 export const BytesSchema = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'Expected a base64 string');
 
 // §5.7: a REQUIRED field must be present and set; for a proto3 string "set" means non-empty.
-export const RequiredStringSchema = z.string().min(1);
+export const RequiredStringSchema = TextSchema.min(1);
 
 /** Counts and limits carried as int32; none of them is meaningful below zero. */
 export const CountSchema = z.int32().min(0);

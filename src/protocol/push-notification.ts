@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { RequiredStringSchema } from './primitives.js';
+import { RequiredStringSchema, TextSchema } from './primitives.js';
 
 /** a2a.proto `AuthenticationInfo`: how the agent authenticates to a push webhook (§4.3.2). */
 export const AuthenticationInfoSchema = z.object({
   scheme: RequiredStringSchema,
-  credentials: z.string().optional(),
+  credentials: TextSchema.optional(),
 });
 export type AuthenticationInfo = z.infer<typeof AuthenticationInfoSchema>;
 
@@ -14,11 +14,11 @@ export type AuthenticationInfo = z.infer<typeof AuthenticationInfoSchema>;
  * before the server assigns one (§3.1.7).
  */
 export const TaskPushNotificationConfigSchema = z.object({
-  tenant: z.string().optional(),
-  id: z.string().optional(),
-  taskId: z.string().optional(),
+  tenant: TextSchema.optional(),
+  id: TextSchema.optional(),
+  taskId: TextSchema.optional(),
   url: RequiredStringSchema,
-  token: z.string().optional(),
+  token: TextSchema.optional(),
   authentication: AuthenticationInfoSchema.optional(),
 });
 export type TaskPushNotificationConfig = z.infer<typeof TaskPushNotificationConfigSchema>;

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { MessageSchema } from './message.js';
-import { CountSchema, RequiredStringSchema, StructSchema, TimestampSchema } from './primitives.js';
+import {
+  CountSchema,
+  RequiredStringSchema,
+  StructSchema,
+  TextSchema,
+  TimestampSchema,
+} from './primitives.js';
 import { TaskPushNotificationConfigSchema } from './push-notification.js';
 import { TaskStateSchema } from './task.js';
 
@@ -8,7 +14,7 @@ import { TaskStateSchema } from './task.js';
 
 /** a2a.proto `SendMessageConfiguration` (§3.2.2). */
 export const SendMessageConfigurationSchema = z.object({
-  acceptedOutputModes: z.array(z.string()).optional(),
+  acceptedOutputModes: z.array(TextSchema).optional(),
   taskPushNotificationConfig: TaskPushNotificationConfigSchema.optional(),
   historyLength: CountSchema.optional(),
   returnImmediately: z.boolean().optional(),
@@ -17,7 +23,7 @@ export type SendMessageConfiguration = z.infer<typeof SendMessageConfigurationSc
 
 /** a2a.proto `SendMessageRequest`: params of `SendMessage` and `SendStreamingMessage`. */
 export const SendMessageRequestSchema = z.object({
-  tenant: z.string().optional(),
+  tenant: TextSchema.optional(),
   message: MessageSchema,
   configuration: SendMessageConfigurationSchema.optional(),
   metadata: StructSchema.optional(),
@@ -26,7 +32,7 @@ export type SendMessageRequest = z.infer<typeof SendMessageRequestSchema>;
 
 /** a2a.proto `GetTaskRequest` (§3.1.3). */
 export const GetTaskRequestSchema = z.object({
-  tenant: z.string().optional(),
+  tenant: TextSchema.optional(),
   id: RequiredStringSchema,
   historyLength: CountSchema.optional(),
 });
@@ -34,12 +40,12 @@ export type GetTaskRequest = z.infer<typeof GetTaskRequestSchema>;
 
 /** a2a.proto `ListTasksRequest` (§3.1.4). */
 export const ListTasksRequestSchema = z.object({
-  tenant: z.string().optional(),
-  contextId: z.string().optional(),
+  tenant: TextSchema.optional(),
+  contextId: TextSchema.optional(),
   status: TaskStateSchema.optional(),
   // The proto bounds page_size to 1..100; §6.5 shows 150 rejected as invalid params.
   pageSize: z.int32().min(1).max(100).optional(),
-  pageToken: z.string().optional(),
+  pageToken: TextSchema.optional(),
   historyLength: CountSchema.optional(),
   statusTimestampAfter: TimestampSchema.optional(),
   includeArtifacts: z.boolean().optional(),
@@ -48,7 +54,7 @@ export type ListTasksRequest = z.infer<typeof ListTasksRequestSchema>;
 
 /** a2a.proto `CancelTaskRequest` (§3.1.5). */
 export const CancelTaskRequestSchema = z.object({
-  tenant: z.string().optional(),
+  tenant: TextSchema.optional(),
   id: RequiredStringSchema,
   metadata: StructSchema.optional(),
 });
@@ -56,14 +62,14 @@ export type CancelTaskRequest = z.infer<typeof CancelTaskRequestSchema>;
 
 /** a2a.proto `SubscribeToTaskRequest` (§3.1.6). */
 export const SubscribeToTaskRequestSchema = z.object({
-  tenant: z.string().optional(),
+  tenant: TextSchema.optional(),
   id: RequiredStringSchema,
 });
 export type SubscribeToTaskRequest = z.infer<typeof SubscribeToTaskRequestSchema>;
 
 /** a2a.proto `GetTaskPushNotificationConfigRequest` (§3.1.8). */
 export const GetTaskPushNotificationConfigRequestSchema = z.object({
-  tenant: z.string().optional(),
+  tenant: TextSchema.optional(),
   taskId: RequiredStringSchema,
   id: RequiredStringSchema,
 });
@@ -73,10 +79,10 @@ export type GetTaskPushNotificationConfigRequest = z.infer<
 
 /** a2a.proto `ListTaskPushNotificationConfigsRequest` (§3.1.9). */
 export const ListTaskPushNotificationConfigsRequestSchema = z.object({
-  tenant: z.string().optional(),
+  tenant: TextSchema.optional(),
   taskId: RequiredStringSchema,
   pageSize: CountSchema.optional(),
-  pageToken: z.string().optional(),
+  pageToken: TextSchema.optional(),
 });
 export type ListTaskPushNotificationConfigsRequest = z.infer<
   typeof ListTaskPushNotificationConfigsRequestSchema
@@ -84,7 +90,7 @@ export type ListTaskPushNotificationConfigsRequest = z.infer<
 
 /** a2a.proto `DeleteTaskPushNotificationConfigRequest` (§3.1.10). */
 export const DeleteTaskPushNotificationConfigRequestSchema = z.object({
-  tenant: z.string().optional(),
+  tenant: TextSchema.optional(),
   taskId: RequiredStringSchema,
   id: RequiredStringSchema,
 });
@@ -94,6 +100,6 @@ export type DeleteTaskPushNotificationConfigRequest = z.infer<
 
 /** a2a.proto `GetExtendedAgentCardRequest` (§3.1.11); §9.4.8 sends it with no params at all. */
 export const GetExtendedAgentCardRequestSchema = z.object({
-  tenant: z.string().optional(),
+  tenant: TextSchema.optional(),
 });
 export type GetExtendedAgentCardRequest = z.infer<typeof GetExtendedAgentCardRequestSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MessageSchema, PartSchema } from './message.js';
-import { RequiredStringSchema, StructSchema, TimestampSchema } from './primitives.js';
+import { RequiredStringSchema, StructSchema, TextSchema, TimestampSchema } from './primitives.js';
 
 /** a2a.proto `TaskState`: the lifecycle states of a task. */
 export const TaskStateSchema = z.enum([
@@ -28,18 +28,18 @@ export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 /** a2a.proto `Artifact`: an output of a task. */
 export const ArtifactSchema = z.object({
   artifactId: RequiredStringSchema,
-  name: z.string().optional(),
-  description: z.string().optional(),
+  name: TextSchema.optional(),
+  description: TextSchema.optional(),
   parts: z.array(PartSchema).min(1),
   metadata: StructSchema.optional(),
-  extensions: z.array(z.string()).optional(),
+  extensions: z.array(TextSchema).optional(),
 });
 export type Artifact = z.infer<typeof ArtifactSchema>;
 
 /** a2a.proto `Task`: the unit of work, its status, outputs and history. */
 export const TaskSchema = z.object({
   id: RequiredStringSchema,
-  contextId: z.string().optional(),
+  contextId: TextSchema.optional(),
   status: TaskStatusSchema,
   artifacts: z.array(ArtifactSchema).optional(),
   history: z.array(MessageSchema).optional(),

@@ -235,6 +235,8 @@ function describeProtoField(field: ProtoField, proto: Proto): string {
 
 function describeZodType(schema: z.ZodType, proto: Proto): string {
   if (schema instanceof z.ZodOptional) return describeZodType(schema.unwrap() as z.ZodType, proto);
+  // Free-form values are checked (depth, text) by a preprocess in front of their real type.
+  if (schema instanceof z.ZodPipe) return describeZodType(schema.out as z.ZodType, proto);
   if (schema instanceof z.ZodArray)
     return `${describeZodType(schema.element as z.ZodType, proto)}[]`;
   if (schema instanceof z.ZodRecord) {

@@ -5,12 +5,14 @@ import {
   exactlyOneOf,
   RequiredStringSchema,
   StructSchema,
+  TextSchema,
 } from '../../protocol/primitives.js';
 
 // The A2A v0.3 shapes carried by the JSON-RPC binding (a2a.json of 0.3.0, as typed by
 // @a2a-js/sdk `compat/v0_3`). Only the edge reads them: translate.ts maps them to v1.0.
-// Params strip unknown fields (servers SHOULD ignore them); ids use v1.0's non-empty rule so
-// a bad id is reported with its v0.3 path, not later under a v1.0 one.
+// Params strip unknown fields (servers SHOULD ignore them); ids use v1.0's non-empty rule and
+// text v1.0's storable-text rule, so a bad id or text is reported with its v0.3 path, not
+// later under a v1.0 one.
 
 /** v0.3 `TaskState`: lowercase kebab-case; `unknown` stands for v1.0's unspecified state. */
 export const V03TaskStateSchema = z.enum([
@@ -29,7 +31,7 @@ export type V03TaskState = z.infer<typeof V03TaskStateSchema>;
 /** v0.3 `TextPart`. */
 export const V03TextPartSchema = z.object({
   kind: z.literal('text'),
-  text: z.string(),
+  text: TextSchema,
   metadata: StructSchema.optional(),
 });
 
@@ -37,9 +39,9 @@ export const V03TextPartSchema = z.object({
 export const V03FileSchema = exactlyOneOf(
   z.object({
     bytes: BytesSchema.optional(),
-    uri: z.string().optional(),
-    name: z.string().optional(),
-    mimeType: z.string().optional(),
+    uri: TextSchema.optional(),
+    name: TextSchema.optional(),
+    mimeType: TextSchema.optional(),
   }),
   ['bytes', 'uri'],
 );
@@ -73,11 +75,11 @@ export const V03MessageSchema = z.object({
   messageId: RequiredStringSchema,
   role: z.enum(['user', 'agent']),
   parts: z.array(V03PartSchema).min(1),
-  contextId: z.string().optional(),
-  taskId: z.string().optional(),
+  contextId: TextSchema.optional(),
+  taskId: TextSchema.optional(),
   metadata: StructSchema.optional(),
-  extensions: z.array(z.string()).optional(),
-  referenceTaskIds: z.array(z.string()).optional(),
+  extensions: z.array(TextSchema).optional(),
+  referenceTaskIds: z.array(TextSchema).optional(),
 });
 export type V03Message = z.infer<typeof V03MessageSchema>;
 
@@ -85,18 +87,18 @@ export type V03Message = z.infer<typeof V03MessageSchema>;
 export const V03TaskStatusSchema = z.object({
   state: V03TaskStateSchema,
   message: V03MessageSchema.optional(),
-  timestamp: z.string().optional(),
+  timestamp: TextSchema.optional(),
 });
 export type V03TaskStatus = z.infer<typeof V03TaskStatusSchema>;
 
 /** v0.3 `Artifact`. */
 export const V03ArtifactSchema = z.object({
   artifactId: RequiredStringSchema,
-  name: z.string().optional(),
-  description: z.string().optional(),
+  name: TextSchema.optional(),
+  description: TextSchema.optional(),
   parts: z.array(V03PartSchema).min(1),
   metadata: StructSchema.optional(),
-  extensions: z.array(z.string()).optional(),
+  extensions: z.array(TextSchema).optional(),
 });
 export type V03Artifact = z.infer<typeof V03ArtifactSchema>;
 
@@ -104,7 +106,7 @@ export type V03Artifact = z.infer<typeof V03ArtifactSchema>;
 export const V03TaskSchema = z.object({
   kind: z.literal('task'),
   id: RequiredStringSchema,
-  contextId: z.string(),
+  contextId: TextSchema,
   status: V03TaskStatusSchema,
   artifacts: z.array(V03ArtifactSchema).optional(),
   history: z.array(V03MessageSchema).optional(),
@@ -116,7 +118,7 @@ export type V03Task = z.infer<typeof V03TaskSchema>;
 export const V03TaskStatusUpdateEventSchema = z.object({
   kind: z.literal('status-update'),
   taskId: RequiredStringSchema,
-  contextId: z.string(),
+  contextId: TextSchema,
   status: V03TaskStatusSchema,
   final: z.boolean(),
   metadata: StructSchema.optional(),
@@ -127,7 +129,7 @@ export type V03TaskStatusUpdateEvent = z.infer<typeof V03TaskStatusUpdateEventSc
 export const V03TaskArtifactUpdateEventSchema = z.object({
   kind: z.literal('artifact-update'),
   taskId: RequiredStringSchema,
-  contextId: z.string(),
+  contextId: TextSchema,
   artifact: V03ArtifactSchema,
   append: z.boolean().optional(),
   lastChunk: z.boolean().optional(),
@@ -148,7 +150,7 @@ export type V03StreamEvent = z.infer<typeof V03StreamEventSchema>;
 export const V03PushNotificationAuthenticationInfoSchema = z.object({
   // v1.0 carries exactly one scheme, so an empty list has nothing to translate to.
   schemes: z.array(RequiredStringSchema).min(1),
-  credentials: z.string().optional(),
+  credentials: TextSchema.optional(),
 });
 export type V03PushNotificationAuthenticationInfo = z.infer<
   typeof V03PushNotificationAuthenticationInfoSchema
@@ -156,9 +158,9 @@ export type V03PushNotificationAuthenticationInfo = z.infer<
 
 /** v0.3 `PushNotificationConfig`. */
 export const V03PushNotificationConfigSchema = z.object({
-  id: z.string().optional(),
+  id: TextSchema.optional(),
   url: RequiredStringSchema,
-  token: z.string().optional(),
+  token: TextSchema.optional(),
   authentication: V03PushNotificationAuthenticationInfoSchema.optional(),
 });
 export type V03PushNotificationConfig = z.infer<typeof V03PushNotificationConfigSchema>;
@@ -172,7 +174,7 @@ export type V03TaskPushNotificationConfig = z.infer<typeof V03TaskPushNotificati
 
 /** v0.3 `MessageSendConfiguration`. */
 export const V03MessageSendConfigurationSchema = z.object({
-  acceptedOutputModes: z.array(z.string()).optional(),
+  acceptedOutputModes: z.array(TextSchema).optional(),
   historyLength: CountSchema.optional(),
   pushNotificationConfig: V03PushNotificationConfigSchema.optional(),
   blocking: z.boolean().optional(),
