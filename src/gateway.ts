@@ -125,8 +125,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const service = createA2aService({
       commands,
       view,
-      follow: (taskId, after, signal) =>
-        followTask(store, taskId, { ...(after ? { after } : {}), ...(signal ? { signal } : {}) }),
+      follow: (taskId, options) => followTask(store, taskId, options),
       stage: (command, context) => lifecycle.stage(command, context),
       taskAt: (taskId, position) => taskAt(store, taskId, position),
       catchUp,

@@ -58,8 +58,7 @@ export interface A2aServiceDependencies {
    */
   follow: (
     taskId: string,
-    after: TaskAggregate | undefined,
-    signal?: AbortSignal,
+    options: { after?: TaskAggregate; unstored?: boolean; signal?: AbortSignal },
   ) => AsyncIterable<TaskUpdate>;
   /** The task as it stood at a position a client saw (tasks/follow-task.ts `taskAt`). */
   taskAt: (taskId: string, position: number) => Promise<TaskAggregate | undefined>;
@@ -71,6 +70,22 @@ export interface A2aServiceDependencies {
    */
   stage?: (command: SubmitTaskCommand, context: CommandContext) => boolean;
   now?: () => Date;
+}
+
+/** A message taken: the task as stored, or not stored yet (staged with its run). */
+interface Accepted {
+  taskId: string;
+  task?: TaskAggregate;
+  /** Staged under a random id: nothing of it can be stored yet. */
+  unstored?: boolean;
+}
+
+function followFrom(accepted: Accepted, signal: AbortSignal | undefined) {
+  return {
+    ...(accepted.task ? { after: accepted.task } : {}),
+    ...(accepted.unstored ? { unstored: true } : {}),
+    ...(signal ? { signal } : {}),
+  };
 }
 
 /** A stream waits this long for the agent's first update to tell a Message reply from a task. */
@@ -101,7 +116,7 @@ export function createA2aService(deps: A2aServiceDependencies) {
     params: SendMessageRequest,
     ctx: RequestContext,
     staging: boolean,
-  ): Promise<{ taskId: string; task?: TaskAggregate }> {
+  ): Promise<Accepted> {
     assertAcceptedParts(params.message, ctx.agent.card.defaultInputModes);
     if (params.configuration?.taskPushNotificationConfig) {
       throw new A2aError(
@@ -133,21 +148,23 @@ export function createA2aService(deps: A2aServiceDependencies) {
       ...(params.metadata ? { metadata: params.metadata } : {}),
       at,
     };
-    if (staging && deps.stage?.(submit, commandContext(ctx))) return { taskId };
+    // A random id is known to nobody else: its stream has nothing stored to read yet.
+    if (staging && deps.stage?.(submit, commandContext(ctx)))
+      return { taskId, unstored: !ctx.idempotencyKey };
     const result = await deps.commands.handle(taskId, submit, commandContext(ctx));
     return { taskId, task: result.task };
   }
 
   /** Follows the task until `until` holds or the client leaves. */
   async function waitFor(
-    taskId: string,
-    from: TaskAggregate | undefined,
+    accepted: Accepted,
     until: (task: TaskAggregate) => boolean,
     signal?: AbortSignal,
   ): Promise<TaskAggregate> {
+    const { taskId, task: from } = accepted;
     if (from && until(from)) return from;
     let current = from;
-    for await (const update of deps.follow(taskId, from, signal)) {
+    for await (const update of deps.follow(taskId, followFrom(accepted, signal))) {
       current = update.task;
       if (until(current)) break;
     }
@@ -174,7 +191,7 @@ export function createA2aService(deps: A2aServiceDependencies) {
     last: (task: TaskAggregate) => boolean,
     signal?: AbortSignal,
   ): AsyncGenerator<StreamItem> {
-    return itemsOf(deps.follow(from.id, from, signal), last);
+    return itemsOf(deps.follow(from.id, { after: from, ...(signal ? { signal } : {}) }), last);
   }
 
   const endsSendStream = (task: TaskAggregate) => isSettled(task) || task.reply !== undefined;
@@ -187,12 +204,7 @@ export function createA2aService(deps: A2aServiceDependencies) {
       const waits = !params.configuration?.returnImmediately;
       const accepted = await accept(params, ctx, waits);
       const task = waits
-        ? await waitFor(
-            accepted.taskId,
-            accepted.task,
-            (t) => isSettled(t) && !t.pendingRun,
-            ctx.signal,
-          )
+        ? await waitFor(accepted, (t) => isSettled(t) && !t.pendingRun, ctx.signal)
         : accepted.task!;
       if (task.reply) return { message: task.reply };
       return { task: toTask(task, { historyLength: params.configuration?.historyLength }) };
@@ -210,7 +222,7 @@ export function createA2aService(deps: A2aServiceDependencies) {
       const historyLength = params.configuration?.historyLength;
       return (async function* () {
         const source = deps
-          .follow(accepted.taskId, accepted.task, ctx.signal)
+          .follow(accepted.taskId, followFrom(accepted, ctx.signal))
           [Symbol.asyncIterator]();
         let start = accepted.task;
         if (!start) {

@@ -80,6 +80,11 @@ export interface SubscribeOptions {
 export interface StreamSubscribeOptions {
   /** Exclusive start: the stream version after which events are delivered (0 = all of them). */
   afterVersion?: number;
+  /**
+   * The caller knows the stream has no events yet (its id is new and random: nobody else can
+   * have written to it), so there is nothing stored to read before following it.
+   */
+  newStream?: boolean;
   /** Read batch size during catch-up. */
   batchSize?: number;
   signal?: AbortSignal;

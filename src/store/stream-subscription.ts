@@ -78,8 +78,10 @@ export function createStreamSubscription(
   }
 
   async function* follow(): AsyncGenerator<StoredEvent> {
-    // Starting where the feed knows the stream to be, there is nothing stored to catch up on.
-    let read = context.feed.knownVersion(streamId) !== version;
+    // Starting where the feed knows the stream to be, or on a new stream, there is nothing
+    // stored to catch up on.
+    let read =
+      !(options.newStream && version === 0) && context.feed.knownVersion(streamId) !== version;
     while (!closed) {
       overflowed = false;
       for (; read; ) {

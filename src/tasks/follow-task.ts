@@ -19,11 +19,17 @@ export interface TaskUpdate {
 export async function* followTask(
   store: EventStore,
   taskId: string,
-  options: { after?: TaskAggregate; signal?: AbortSignal } = {},
+  options: {
+    after?: TaskAggregate;
+    /** The task is not stored yet and its id is random: no read before following it. */
+    unstored?: boolean;
+    signal?: AbortSignal;
+  } = {},
 ): AsyncGenerator<TaskUpdate> {
   let task = options.after;
   const subscription = store.subscribeToStream(taskStreamId(taskId), {
     afterVersion: task?.version ?? 0,
+    newStream: options.unstored === true && !task,
     ...(options.signal ? { signal: options.signal } : {}),
   });
   try {
