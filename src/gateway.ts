@@ -133,7 +133,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const shutdown = new AbortController();
     // One listener per open stream, each removed when its stream ends: many is not a leak.
     setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
-    let publicUrl = config.PUBLIC_URL ?? '';
+    // Bound to every interface with no PUBLIC_URL, the gateway has no one address to give:
+    // cards then name the host each request was sent to.
+    const wildcard = isWildcardHost(config.HOST);
+    let boundUrl = '';
+    const publicUrl = (requestHost: string | undefined) =>
+      config.PUBLIC_URL ??
+      (wildcard && requestHost && VALID_HOST.test(requestHost) ? `http://${requestHost}` : boundUrl);
     const app = createApp({
       store,
       storeKind: db.kind,
@@ -141,7 +147,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       a2a: {
         agents,
         binding: createJsonRpcBinding(service, { logger, maxBatch: config.JSONRPC_MAX_BATCH }),
-        publicUrl: () => publicUrl,
+        publicUrl,
+        cardsVaryByHost: wildcard && !config.PUBLIC_URL,
         maxBodyBytes: config.MAX_BODY_BYTES,
         heartbeatMs: config.SSE_HEARTBEAT_MS,
         shutdown: shutdown.signal,
@@ -152,14 +159,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       port: config.PORT,
       timeouts: httpTimeouts(config),
     });
-    publicUrl ||= server.url;
+    boundUrl = wildcard ? `http://localhost:${server.port}` : server.url;
     // So that a second process on the same folder can say where this one answers.
     await db.lock
       ?.update({ url: server.url })
       .catch((error) => logger.warn('could not record the URL in the data folder lock', { error }));
     logger.info('gateway listening', {
       url: server.url,
-      publicUrl,
+      publicUrl: config.PUBLIC_URL ?? (wildcard ? 'the Host of each request' : server.url),
       store: db.kind,
       agents: agents.map((agent) => agent.name),
       instance,
@@ -209,6 +216,13 @@ function runtimeOf(agent: HostedAgent): AgentRuntime {
     // Builtin agents have no side effects outside the task: claim with the first update.
     claim: 'with-first-update',
   };
+}
+
+/** A Host header fit to build a URL from: a name or address and an optional port. */
+const VALID_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
 }
 
 /** PostgreSQL when DATABASE_URL is set, else embedded PGlite in DATA_DIR; migrated. */

@@ -16,8 +16,13 @@ import {
 export interface A2aRoutesOptions {
   agents: readonly HostedAgent[];
   binding: JsonRpcBinding;
-  /** Base URL the cards advertise; a function because an ephemeral port is known only later. */
-  publicUrl: () => string;
+  /**
+   * Base URL the cards advertise, given the request's Host: a function because an ephemeral
+   * port is known only later, and a wildcard bind has no one address.
+   */
+  publicUrl: (requestHost: string | undefined) => string;
+  /** The card depends on the request's Host: shared caches must keep one per host. */
+  cardsVaryByHost?: boolean;
   maxBodyBytes: number;
   heartbeatMs: number;
   /** Aborted at shutdown: open streams end so clients resume elsewhere. */
@@ -42,11 +47,15 @@ export function mountA2aRoutes(app: Hono<RpcEnv>, options: A2aRoutesOptions): vo
     checkIdempotencyKey(),
   ] as const;
 
+  const base = (c: Context) => {
+    if (options.cardsVaryByHost) c.header('Vary', 'Host');
+    return options.publicUrl(c.req.header('host'));
+  };
   app.get('/.well-known/agent-card.json', (c) =>
-    cardResponse(c, publicCard(fallback, options.publicUrl()), fallback),
+    cardResponse(c, publicCard(fallback, base(c)), fallback),
   );
   app.get('/agents', (c) =>
-    c.json({ agents: options.agents.map((agent) => publicCard(agent, options.publicUrl())) }, 200, {
+    c.json({ agents: options.agents.map((agent) => publicCard(agent, base(c))) }, 200, {
       'Cache-Control': 'public, max-age=60',
     }),
   );
@@ -54,13 +63,13 @@ export function mountA2aRoutes(app: Hono<RpcEnv>, options: A2aRoutesOptions): vo
     app.get(`${prefix}/agents/:name/.well-known/agent-card.json`, (c) => {
       const agent = byName.get(c.req.param('name'));
       if (!agent) return noAgent(c);
-      return cardResponse(c, publicCard(agent, options.publicUrl(), c.req.param('tenant')), agent);
+      return cardResponse(c, publicCard(agent, base(c), c.req.param('tenant')), agent);
     });
     // The card in A2A 0.3 form, at the path 0.3 clients looked for.
     app.get(`${prefix}/agents/:name/.well-known/agent.json`, (c) => {
       const agent = byName.get(c.req.param('name'));
       if (!agent) return noAgent(c);
-      const card = publicCard(agent, options.publicUrl(), c.req.param('tenant'));
+      const card = publicCard(agent, base(c), c.req.param('tenant'));
       return cardResponse(c, cardToV03(card, card.supportedInterfaces[0]!.url), agent);
     });
     // Agents are known at start-up: one route each, and an unknown name is the app's 404.

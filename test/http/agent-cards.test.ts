@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,5 +124,54 @@ describe('agent card files', () => {
     await expect(loadHostedAgents(folder)).rejects.toThrow(/broken\.json: not valid JSON/);
     await writeFile(path, JSON.stringify({ name: 'Bad Name!' }));
     await expect(loadHostedAgents(folder)).rejects.toThrow(/broken\.json: name:/);
+  });
+});
+
+describe('agent cards of a gateway bound to every interface, with no PUBLIC_URL', () => {
+  let gateway: TestGateway;
+  let port: string;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ env: { HOST: '0.0.0.0' } });
+    port = new URL(gateway.url).port;
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  /** GET with a chosen Host header, which fetch does not let a caller set. */
+  function getCard(host: string | undefined) {
+    return new Promise<{ body: { supportedInterfaces: { url: string }[] }; vary?: string }>(
+      (resolve, reject) => {
+        const headers = host === undefined ? {} : { host };
+        httpGet(
+          { host: '127.0.0.1', port, path: '/.well-known/agent-card.json', headers },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk) => {
+              text += chunk;
+            });
+            res.on('end', () => {
+              try {
+                resolve({ body: JSON.parse(text), vary: res.headers.vary });
+              } catch {
+                reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
+              }
+            });
+          },
+        ).on('error', reject);
+      },
+    );
+  }
+
+  it('names the host the client reached instead of 0.0.0.0, and tells caches so', async () => {
+    const card = await getCard('gateway.example:8443');
+    expect(card.body.supportedInterfaces[0]!.url).toBe('http://gateway.example:8443/agents/echo');
+    expect(card.vary).toBe('Host');
+  });
+
+  it('never builds a card URL from a Host header that is not a host', async () => {
+    // Node refuses most malformed Host headers itself (400); this one it lets through.
+    const card = await getCard('under_score.example');
+    expect(card.body.supportedInterfaces[0]!.url).toBe(`http://localhost:${port}/agents/echo`);
   });
 });
