@@ -73,6 +73,46 @@ describeEachDatabase(
       if (database === 'postgres') await dropSchema(DATABASE_URL!, env.DATABASE_SCHEMA!);
     });
 
+    it('takes over, under a new INSTANCE_ID, a run whose instance died: done within the lease', async () => {
+      const base = `http://127.0.0.1:${env.PORT}`;
+      const call = (method: string, params: unknown) =>
+        rpc(`${base}/agents/echo`, { jsonrpc: '2.0', id: 1, method, params });
+      const leased = { ...env, RUN_LEASE_MS: '2000' };
+      // A recreated container gets a new host name, so a new instance id.
+      const first = await startProcess({ ...leased, INSTANCE_ID: 'container-a' });
+      children.push(first);
+      const task = (
+        await call('SendMessage', {
+          message: userMessage('/sleep 1000'),
+          configuration: { returnImmediately: true },
+        })
+      ).body.result.task;
+      await eventually(async () => {
+        const reply = await call('GetTask', { id: task.id });
+        return reply.body.result?.status.state === 'TASK_STATE_WORKING';
+      });
+      await stopProcess(first, 'SIGKILL');
+
+      const second = await startProcess({ ...leased, INSTANCE_ID: 'container-b' });
+      children.push(second);
+      const restartedAt = Date.now();
+      await eventually(async () => {
+        const reply = await call('GetTask', { id: task.id });
+        return reply.body.result?.status.state === 'TASK_STATE_COMPLETED';
+      }, 20_000);
+      // The lease (2 s), a scan (1 s) and the resumed run (1 s), with room for a busy machine.
+      expect(Date.now() - restartedAt).toBeLessThan(10_000);
+      const timeline = (await (await fetch(`${base}/tasks/${task.id}/events`)).json()) as {
+        events: { type: string; data: { instance?: string; resumed?: boolean } }[];
+      };
+      const starts = timeline.events.filter((event) => event.type === 'task.execution_started');
+      expect(starts.map((event) => [event.data.instance, event.data.resumed])).toEqual([
+        ['container-a', false],
+        ['container-b', true],
+      ]);
+      await stopProcess(second, 'SIGTERM');
+    }, 120_000);
+
     it('resumes a working task (onRestart: resume) and fails one whose agent says fail', async () => {
       const base = `http://127.0.0.1:${env.PORT}`;
       const call = (agent: string, method: string, params: unknown) =>
