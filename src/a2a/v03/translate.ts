@@ -3,12 +3,14 @@ import type {
   A2aMethod,
   AgentCard,
   Artifact,
+  JsonValueSchema,
   ListTaskPushNotificationConfigsResponse,
   Message,
   Part,
   SendMessageConfiguration,
   SendMessageRequest,
   StreamResponse,
+  StructSchema,
   Task,
   TaskArtifactUpdateEvent,
   TaskPushNotificationConfig,
@@ -16,7 +18,6 @@ import type {
   TaskStatus,
   TaskStatusUpdateEvent,
 } from '../../protocol/index.js';
-import type { JsonValueSchema, StructSchema } from '../../protocol/primitives.js';
 import { cardToV03, jsonRpcUrlOf } from './card.js';
 import { prune } from './objects.js';
 import {
