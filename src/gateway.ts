@@ -139,7 +139,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     let boundUrl = '';
     const publicUrl = (requestHost: string | undefined) =>
       config.PUBLIC_URL ??
-      (wildcard && requestHost && VALID_HOST.test(requestHost) ? `http://${requestHost}` : boundUrl);
+      (wildcard && requestHost && VALID_HOST.test(requestHost)
+        ? `http://${requestHost}`
+        : boundUrl);
     const app = createApp({
       store,
       storeKind: db.kind,

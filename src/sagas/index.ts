@@ -4,8 +4,8 @@ export {
   type InstanceLeases,
 } from './instance-leases.js';
 export {
-  type AgentRuntime,
   createTaskLifecycle,
   type TaskLifecycle,
   type TaskLifecycleOptions,
 } from './task-lifecycle.js';
+export type { AgentRuntime } from './task-run.js';

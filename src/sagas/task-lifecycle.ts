@@ -1,53 +1,22 @@
 import type { StoredEvent } from '../events/index.js';
-import {
-  type AbortCause,
-  type AgentExecutor,
-  type Emission,
-  RunAborted,
-} from '../executors/index.js';
+import { RunAborted } from '../executors/index.js';
 import type { Logger } from '../observability/index.js';
 import type { EventStore, Subscription } from '../store/index.js';
 import {
   type AttributedCommand,
   type CommandContext,
   decide,
-  eventIds,
   evolve,
   isSettled,
-  isTerminal,
   type SubmitTaskCommand,
   type TaskAggregate,
   type TaskCommand,
   type TaskCommands,
-  TaskConflictError,
-  TaskTerminalError,
   type TaskView,
-  toTask,
 } from '../tasks/index.js';
 import type { InstanceLeases } from './instance-leases.js';
-import { gatewayNote, toCommand } from './run-reports.js';
-import { createRunWriter } from './run-writer.js';
-
-/** How long a staged submission waits for its run's first report before it is stored alone. */
-const STAGE_MS = 20;
-
-/** How one hosted agent runs: its executor and the policies the saga applies around it. */
-export interface AgentRuntime {
-  executor: AgentExecutor;
-  /** Name recorded in `task.execution_started` (e.g. `builtin:echo`). */
-  executorName: string;
-  /** A run longer than this is aborted and the task fails, saying so. */
-  timeoutMs: number;
-  /**
-   * When the saga claims a task for a run: `before-run` writes the claim first (an executor
-   * with side effects never runs twice); `with-first-update` writes it with the executor's
-   * first update (a write less per run; for executors without side effects, such as the
-   * builtin ones, since two instances may both start a run and one is then discarded).
-   */
-  claim: 'before-run' | 'with-first-update';
-  /** What happens to a run its instance left unfinished (it died or restarted): again, or fail. */
-  onRestart: 'resume' | 'fail';
-}
+import { gatewayNote } from './run-reports.js';
+import { type AgentRuntime, runTask, sagaContext, tryTaskCommand } from './task-run.js';
 
 export interface TaskLifecycleOptions {
   store: EventStore;
@@ -104,29 +73,10 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
 
   const stamp = () => now().toISOString();
 
-  function context(task: TaskAggregate, cause?: StoredEvent): CommandContext {
-    return {
-      tenant: task.tenant,
-      correlationId: cause?.correlationId ?? `saga-${task.id}`,
-      ...(cause ? { causationId: cause.id } : {}),
-      source: `saga:${instance}`,
-    };
-  }
-
-  /** Commands the saga issues may race a cancel or a takeover; a refusal then is fine. */
-  async function tryCommand(
-    task: TaskAggregate,
-    command: TaskCommand | TaskCommand[],
-    cause?: StoredEvent,
-  ) {
-    try {
-      return await commands.handle(task.id, command, context(task, cause));
-    } catch (error) {
-      if (error instanceof TaskTerminalError || error instanceof TaskConflictError)
-        return undefined;
-      throw error;
-    }
-  }
+  const runs_ = { commands, instance, logger, stamp };
+  const context = (task: TaskAggregate, cause?: StoredEvent) => sagaContext(instance, task, cause);
+  const tryCommand = (task: TaskAggregate, command: TaskCommand, cause?: StoredEvent) =>
+    tryTaskCommand(commands, task.id, command, context(task, cause));
 
   function launch(
     task: TaskAggregate,
@@ -140,7 +90,14 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       return;
     }
     const controller = new AbortController();
-    const done = run(task, resumed, controller, cause, staged)
+    const done = runTask(runs_, {
+      seen: task,
+      runtime: options.runtimeFor(task.agent),
+      resumed,
+      controller,
+      cause,
+      staged,
+    })
       .catch((error) => logger.error('task run failed unexpectedly', { taskId: task.id, error }))
       .finally(() => {
         runs.delete(task.id);
@@ -153,123 +110,6 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
   async function continueIfPending(task: TaskAggregate): Promise<void> {
     const current = await commands.peek(task.id, task.tenant).catch(() => undefined);
     if (current?.pendingRun) launch(current, false);
-  }
-
-  async function run(
-    seen: TaskAggregate,
-    resumed: boolean,
-    controller: AbortController,
-    cause: StoredEvent | undefined,
-    staged: AttributedCommand | undefined,
-  ): Promise<void> {
-    const runtime = options.runtimeFor(seen.agent);
-    if (!runtime) {
-      const note = gatewayNote(`no executor for agent ${seen.agent}`);
-      await tryCommand(seen, { type: 'Fail', message: note, at: stamp() }, cause);
-      return;
-    }
-    if (isTerminal(seen) || !(seen.pendingRun || (resumed && !isSettled(seen)))) return;
-    const attempt = seen.attempts + 1;
-    const claim: TaskCommand = {
-      type: 'StartExecution',
-      executor: runtime.executorName,
-      instance,
-      resumed,
-      attempt,
-      at: stamp(),
-    };
-    const sagaContext = staged
-      ? {
-          ...context(seen),
-          correlationId: staged.context.correlationId,
-          causationId: eventIds.submitted(seen.id),
-        }
-      : context(seen, cause);
-    let task = seen;
-    // The claim travels with the first report (one write less), or is written before the run
-    // for executors whose side effects must not happen twice.
-    if (runtime.claim === 'before-run') {
-      const claimed = await tryCommand(seen, claim, cause);
-      if (!claimed?.changed) return;
-      task = claimed.task;
-    }
-    const writer = createRunWriter({
-      commands,
-      taskId: task.id,
-      context: sagaContext,
-      leading: [
-        ...(staged ? [staged] : []),
-        ...(runtime.claim === 'with-first-update'
-          ? [{ command: claim, context: sagaContext }]
-          : []),
-      ],
-    });
-    const message = task.history.findLast((m) => m.role === 'ROLE_USER');
-    if (!message) return;
-    const fail = (reason: string) =>
-      writer
-        .write([{ type: 'Fail', message: gatewayNote(reason), attempt, at: stamp() }])
-        .catch((error) => {
-          if (error instanceof RunAborted || error instanceof TaskTerminalError) return;
-          throw error;
-        });
-
-    const abort = (why: AbortCause) => controller.abort(new RunAborted(why));
-    const timer = setTimeout(() => abort('timeout'), runtime.timeoutMs);
-    // A staged submission waits for the first report only briefly: a run that takes its time
-    // must not leave its task unstored (invisible to lists, lost to a crash) meanwhile.
-    const stageTimer = staged
-      ? setTimeout(() => {
-          writer.flush().catch((error) => {
-            if (error instanceof RunAborted) abort('superseded');
-            else logger.warn('could not store a staged submission', { taskId: task.id, error });
-          });
-        }, STAGE_MS)
-      : undefined;
-    let settled = false;
-    const emit = async (...emissions: Emission[]): Promise<void> => {
-      controller.signal.throwIfAborted();
-      if (emissions.length === 0) return;
-      const at = stamp();
-      const result = await writer.write(
-        emissions.map((emission) => toCommand(emission, at, attempt)),
-      );
-      settled = isSettled(result.task);
-    };
-    try {
-      await runtime.executor.execute(
-        { task: toTask(task), message, agent: task.agent, signal: controller.signal, resumed },
-        emit,
-      );
-      if (!settled) {
-        // An executor may return instead of throwing once aborted: the abort is still why.
-        controller.signal.throwIfAborted();
-        await fail('the agent ended without a final state');
-      }
-    } catch (error) {
-      const why =
-        error instanceof RunAborted
-          ? error.why
-          : controller.signal.aborted
-            ? (controller.signal.reason as RunAborted).why
-            : undefined;
-      if (why === 'canceled' || why === 'superseded') return;
-      // Stopping: a staged submission is stored, so the task can be resumed after the restart.
-      if (why === 'shutdown') {
-        await writer.flush().catch(() => {});
-        return;
-      }
-      if (error instanceof TaskTerminalError) return;
-      const reason =
-        why === 'timeout'
-          ? `timed out after ${runtime.timeoutMs} ms`
-          : `the agent failed: ${error instanceof Error ? error.message : String(error)}`;
-      logger.warn('task run failed', { taskId: task.id, reason });
-      await fail(reason);
-    } finally {
-      clearTimeout(timer);
-      clearTimeout(stageTimer);
-    }
   }
 
   /** Runs `task` again, or fails it, as its agent says for runs their instance left behind. */

@@ -1,0 +1,211 @@
+import type { StoredEvent } from '../events/index.js';
+import {
+  type AbortCause,
+  type AgentExecutor,
+  type Emission,
+  RunAborted,
+} from '../executors/index.js';
+import type { Logger } from '../observability/index.js';
+import {
+  type AttributedCommand,
+  type CommandContext,
+  eventIds,
+  isSettled,
+  isTerminal,
+  type TaskAggregate,
+  type TaskCommand,
+  type TaskCommands,
+  TaskConflictError,
+  TaskTerminalError,
+  toTask,
+} from '../tasks/index.js';
+import { gatewayNote, toCommand } from './run-reports.js';
+import { createRunWriter } from './run-writer.js';
+
+/** How one hosted agent runs: its executor and the policies the saga applies around it. */
+export interface AgentRuntime {
+  executor: AgentExecutor;
+  /** Name recorded in `task.execution_started` (e.g. `builtin:echo`). */
+  executorName: string;
+  /** A run longer than this is aborted and the task fails, saying so. */
+  timeoutMs: number;
+  /**
+   * When the saga claims a task for a run: `before-run` writes the claim first (an executor
+   * with side effects never runs twice); `with-first-update` writes it with the executor's
+   * first update (a write less per run; for executors without side effects, such as the
+   * builtin ones, since two instances may both start a run and one is then discarded).
+   */
+  claim: 'before-run' | 'with-first-update';
+  /** What happens to a run its instance left unfinished (it died or restarted): again, or fail. */
+  onRestart: 'resume' | 'fail';
+}
+
+/** How long a staged submission waits for its run's first report before it is stored alone. */
+const STAGE_MS = 20;
+
+export interface RunDeps {
+  commands: TaskCommands;
+  instance: string;
+  logger: Logger;
+  stamp: () => string;
+}
+
+export interface RunRequest {
+  /** The task as the run found it. */
+  seen: TaskAggregate;
+  /** Undefined when its agent is gone: the task fails, saying so. */
+  runtime: AgentRuntime | undefined;
+  resumed: boolean;
+  controller: AbortController;
+  /** The event that asked for the run (a message), for the audit's causation. */
+  cause?: StoredEvent;
+  /** A submission to store with the run's first report (see TaskLifecycle.stage). */
+  staged?: AttributedCommand;
+}
+
+/** What the saga writes: its instance as the source, the triggering event as the cause. */
+export function sagaContext(
+  instance: string,
+  task: TaskAggregate,
+  cause?: StoredEvent,
+): CommandContext {
+  return {
+    tenant: task.tenant,
+    correlationId: cause?.correlationId ?? `saga-${task.id}`,
+    ...(cause ? { causationId: cause.id } : {}),
+    source: `saga:${instance}`,
+  };
+}
+
+/** Commands the saga issues may race a cancel or a takeover; a refusal then is fine. */
+export async function tryTaskCommand(
+  commands: TaskCommands,
+  taskId: string,
+  command: TaskCommand,
+  context: CommandContext,
+) {
+  try {
+    return await commands.handle(taskId, command, context);
+  } catch (error) {
+    if (error instanceof TaskTerminalError || error instanceof TaskConflictError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * One run of a task's executor: claims it (before the run, or with its first report), hands
+ * each report to the task aggregate, and fails the task, saying why, when the executor throws,
+ * times out or ends without a final state. A cancel, a shutdown or a takeover ends it quietly.
+ */
+export async function runTask(deps: RunDeps, request: RunRequest): Promise<void> {
+  const { commands, instance, logger, stamp } = deps;
+  const { seen, runtime, resumed, controller, cause, staged } = request;
+  const context = (task: TaskAggregate, from?: StoredEvent) => sagaContext(instance, task, from);
+  const tryCommand = (task: TaskAggregate, command: TaskCommand, from?: StoredEvent) =>
+    tryTaskCommand(commands, task.id, command, context(task, from));
+  if (!runtime) {
+    const note = gatewayNote(`no executor for agent ${seen.agent}`);
+    await tryCommand(seen, { type: 'Fail', message: note, at: stamp() }, cause);
+    return;
+  }
+  if (isTerminal(seen) || !(seen.pendingRun || (resumed && !isSettled(seen)))) return;
+  const attempt = seen.attempts + 1;
+  const claim: TaskCommand = {
+    type: 'StartExecution',
+    executor: runtime.executorName,
+    instance,
+    resumed,
+    attempt,
+    at: stamp(),
+  };
+  const runContext: CommandContext = staged
+    ? {
+        ...context(seen),
+        correlationId: staged.context.correlationId,
+        causationId: eventIds.submitted(seen.id),
+      }
+    : context(seen, cause);
+  let task = seen;
+  // The claim travels with the first report (one write less), or is written before the run
+  // for executors whose side effects must not happen twice.
+  if (runtime.claim === 'before-run') {
+    const claimed = await tryCommand(seen, claim, cause);
+    if (!claimed?.changed) return;
+    task = claimed.task;
+  }
+  const writer = createRunWriter({
+    commands,
+    taskId: task.id,
+    context: runContext,
+    leading: [
+      ...(staged ? [staged] : []),
+      ...(runtime.claim === 'with-first-update' ? [{ command: claim, context: runContext }] : []),
+    ],
+  });
+  const message = task.history.findLast((m) => m.role === 'ROLE_USER');
+  if (!message) return;
+  const fail = (reason: string) =>
+    writer
+      .write([{ type: 'Fail', message: gatewayNote(reason), attempt, at: stamp() }])
+      .catch((error) => {
+        if (error instanceof RunAborted || error instanceof TaskTerminalError) return;
+        throw error;
+      });
+
+  const abort = (why: AbortCause) => controller.abort(new RunAborted(why));
+  const timer = setTimeout(() => abort('timeout'), runtime.timeoutMs);
+  // A staged submission waits for the first report only briefly: a run that takes its time
+  // must not leave its task unstored (invisible to lists, lost to a crash) meanwhile.
+  const stageTimer = staged
+    ? setTimeout(() => {
+        writer.flush().catch((error) => {
+          if (error instanceof RunAborted) abort('superseded');
+          else logger.warn('could not store a staged submission', { taskId: task.id, error });
+        });
+      }, STAGE_MS)
+    : undefined;
+  let settled = false;
+  const emit = async (...emissions: Emission[]): Promise<void> => {
+    controller.signal.throwIfAborted();
+    if (emissions.length === 0) return;
+    const at = stamp();
+    const result = await writer.write(
+      emissions.map((emission) => toCommand(emission, at, attempt)),
+    );
+    settled = isSettled(result.task);
+  };
+  try {
+    await runtime.executor.execute(
+      { task: toTask(task), message, agent: task.agent, signal: controller.signal, resumed },
+      emit,
+    );
+    if (!settled) {
+      // An executor may return instead of throwing once aborted: the abort is still why.
+      controller.signal.throwIfAborted();
+      await fail('the agent ended without a final state');
+    }
+  } catch (error) {
+    const why =
+      error instanceof RunAborted
+        ? error.why
+        : controller.signal.aborted
+          ? (controller.signal.reason as RunAborted).why
+          : undefined;
+    if (why === 'canceled' || why === 'superseded') return;
+    // Stopping: a staged submission is stored, so the task can be resumed after the restart.
+    if (why === 'shutdown') {
+      await writer.flush().catch(() => {});
+      return;
+    }
+    if (error instanceof TaskTerminalError) return;
+    const reason =
+      why === 'timeout'
+        ? `timed out after ${runtime.timeoutMs} ms`
+        : `the agent failed: ${error instanceof Error ? error.message : String(error)}`;
+    logger.warn('task run failed', { taskId: task.id, reason });
+    await fail(reason);
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(stageTimer);
+  }
+}
