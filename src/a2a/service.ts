@@ -18,6 +18,7 @@ import {
   type SubmitTaskCommand,
   type TaskAggregate,
   type TaskCommands,
+  type TaskFollower,
   type TaskUpdate,
   type TaskView,
   toTask,
@@ -59,7 +60,7 @@ export interface A2aServiceDependencies {
   follow: (
     taskId: string,
     options: { after?: TaskAggregate; unstored?: boolean; signal?: AbortSignal },
-  ) => AsyncIterable<TaskUpdate>;
+  ) => TaskFollower;
   /** The task as it stood at a position a client saw (tasks/follow-task.ts `taskAt`). */
   taskAt: (taskId: string, position: number) => Promise<TaskAggregate | undefined>;
   /** Waits (bounded) until the task view has folded every write completed before the call. */
@@ -72,20 +73,16 @@ export interface A2aServiceDependencies {
   now?: () => Date;
 }
 
-/** A message taken: the task as stored, or not stored yet (staged with its run). */
+/** A message taken: the task as stored, or staged with its run and followed already. */
 interface Accepted {
   taskId: string;
   task?: TaskAggregate;
-  /** Staged under a random id: nothing of it can be stored yet. */
-  unstored?: boolean;
+  /** Staged: the task's updates, followed since before its run could store anything. */
+  follower?: TaskFollower;
 }
 
-function followFrom(accepted: Accepted, signal: AbortSignal | undefined) {
-  return {
-    ...(accepted.task ? { after: accepted.task } : {}),
-    ...(accepted.unstored ? { unstored: true } : {}),
-    ...(signal ? { signal } : {}),
-  };
+function followFrom(after: TaskAggregate | undefined, signal: AbortSignal | undefined) {
+  return { ...(after ? { after } : {}), ...(signal ? { signal } : {}) };
 }
 
 /** A stream waits this long for the agent's first update to tell a Message reply from a task. */
@@ -148,9 +145,16 @@ export function createA2aService(deps: A2aServiceDependencies) {
       ...(params.metadata ? { metadata: params.metadata } : {}),
       at,
     };
-    // A random id is known to nobody else: its stream has nothing stored to read yet.
-    if (staging && deps.stage?.(submit, commandContext(ctx)))
-      return { taskId, unstored: !ctx.idempotencyKey };
+    if (staging && deps.stage) {
+      // Following starts before the run can store anything. A random id is known to nobody
+      // else: its stream has nothing stored to read yet.
+      const follower = deps.follow(taskId, {
+        ...(ctx.idempotencyKey ? {} : { unstored: true }),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      if (deps.stage(submit, commandContext(ctx))) return { taskId, follower };
+      follower.close();
+    }
     const result = await deps.commands.handle(taskId, submit, commandContext(ctx));
     return { taskId, task: result.task };
   }
@@ -164,7 +168,7 @@ export function createA2aService(deps: A2aServiceDependencies) {
     const { taskId, task: from } = accepted;
     if (from && until(from)) return from;
     let current = from;
-    for await (const update of deps.follow(taskId, followFrom(accepted, signal))) {
+    for await (const update of accepted.follower ?? deps.follow(taskId, followFrom(from, signal))) {
       current = update.task;
       if (until(current)) break;
     }
@@ -221,9 +225,10 @@ export function createA2aService(deps: A2aServiceDependencies) {
       const accepted = await accept(params, ctx, true);
       const historyLength = params.configuration?.historyLength;
       return (async function* () {
-        const source = deps
-          .follow(accepted.taskId, followFrom(accepted, ctx.signal))
-          [Symbol.asyncIterator]();
+        const source = (accepted.follower ??
+          deps.follow(accepted.taskId, followFrom(accepted.task, ctx.signal)))[
+          Symbol.asyncIterator
+        ]();
         let start = accepted.task;
         if (!start) {
           // Staged: the first event stored is the submission, with the first update after it.

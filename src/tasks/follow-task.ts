@@ -10,13 +10,19 @@ export interface TaskUpdate {
   task: TaskAggregate;
 }
 
+/** A task's updates as they come; `close` frees it when the caller stops early. */
+export interface TaskFollower extends AsyncIterable<TaskUpdate> {
+  close(): void;
+}
+
 /**
  * A task's events after the state `after` (from its first event when undefined), stored ones
  * first and then each new one as soon as it is committed, folded as they pass, until the
- * consumer stops or `signal` aborts. Blocking SendMessage, SSE streams, resubscription and the
- * audit stream are all this one loop.
+ * consumer stops, `close` is called or `signal` aborts. Blocking SendMessage, SSE streams,
+ * resubscription and the audit stream are all this one loop. It follows from the moment it
+ * is made, not from its first iteration: whatever is committed in between is not missed.
  */
-export async function* followTask(
+export function followTask(
   store: EventStore,
   taskId: string,
   options: {
@@ -25,21 +31,28 @@ export async function* followTask(
     unstored?: boolean;
     signal?: AbortSignal;
   } = {},
-): AsyncGenerator<TaskUpdate> {
+): TaskFollower {
   let task = options.after;
   const subscription = store.subscribeToStream(taskStreamId(taskId), {
     afterVersion: task?.version ?? 0,
     newStream: options.unstored === true && !task,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  try {
-    for await (const event of subscription) {
-      task = foldStored(task, event);
-      yield { event, task };
+  async function* updates(): AsyncGenerator<TaskUpdate> {
+    try {
+      for await (const event of subscription) {
+        task = foldStored(task, event);
+        yield { event, task };
+      }
+    } finally {
+      subscription.close();
     }
-  } finally {
-    subscription.close();
   }
+  const iterator = updates();
+  return {
+    [Symbol.asyncIterator]: () => iterator,
+    close: () => subscription.close(),
+  };
 }
 
 /**

@@ -17,7 +17,7 @@ export {
 } from './events.js';
 export { evolve } from './evolve.js';
 export { foldAll, foldStored } from './fold.js';
-export { followTask, type TaskUpdate, taskAt } from './follow-task.js';
+export { followTask, type TaskFollower, type TaskUpdate, taskAt } from './follow-task.js';
 export { eventIds, nameBasedUuid, newTaskId } from './ids.js';
 export {
   INTERRUPTED_STATES,
