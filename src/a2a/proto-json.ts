@@ -8,12 +8,15 @@ import type { z } from 'zod';
  * input names no field, and stays an unknown key for the schema to strip (§5.7).
  */
 export function normalizeProtoJsonKeys(value: unknown, schema: z.ZodType): unknown {
+  // Most clients send JSON names only: then there is nothing to rename, and no copy to make.
+  return hasProtoName(value, 0) ? renamed(value, schema) : value;
+}
+
+function renamed(value: unknown, schema: z.ZodType): unknown {
   const target = unwrap(schema);
   if (Array.isArray(value)) {
     return target?.def.type === 'array'
-      ? value.map((item) =>
-          normalizeProtoJsonKeys(item, (target as z.ZodArray).element as z.ZodType),
-        )
+      ? value.map((item) => renamed(item, (target as z.ZodArray).element as z.ZodType))
       : value;
   }
   if (!isPlainObject(value) || target?.def.type !== 'object') return value;
@@ -26,13 +29,25 @@ export function normalizeProtoJsonKeys(value: unknown, schema: z.ZodType): unkno
     if (field !== key && Object.hasOwn(value, field)) continue; // the JSON name wins
     // Defined, not assigned: assigning `__proto__` would replace the object's prototype.
     Object.defineProperty(out, field, {
-      value: isField(field) ? normalizeProtoJsonKeys(item, shape[field]!) : item,
+      value: isField(field) ? renamed(item, shape[field]!) : item,
       enumerable: true,
       writable: true,
       configurable: true,
     });
   }
   return out;
+}
+
+/** Whether any key, at any depth, holds an underscore (depth bounded as the body is). */
+function hasProtoName(value: unknown, depth: number): boolean {
+  if (depth > 100 || typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some((item) => hasProtoName(item, depth + 1));
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.includes('_')) return true;
+    if (hasProtoName((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
 }
 
 function unwrap(schema: z.ZodType): z.ZodType | undefined {

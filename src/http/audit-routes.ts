@@ -4,6 +4,8 @@ import { textProblem } from '../protocol/index.js';
 import type { EventStore } from '../store/index.js';
 import { followTask, isTerminal, readTaskTimeline, toAuditEntry } from '../tasks/index.js';
 
+const STREAM_ENDED = new Error('the audit stream ended');
+
 const TENANT = ':tenant{[A-Za-z0-9][A-Za-z0-9._-]*}';
 
 /**
@@ -34,7 +36,7 @@ export function mountAuditRoutes(
       const abort = new AbortController();
       return sseResponse(live(options.store, taskId, abort.signal), c.env?.outgoing, {
         heartbeatMs: options.heartbeatMs,
-        onClose: () => abort.abort(),
+        onClose: () => abort.abort(STREAM_ENDED),
         ...(options.shutdown ? { shutdown: options.shutdown } : {}),
       });
     });

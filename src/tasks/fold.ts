@@ -8,12 +8,12 @@ import type { TaskAggregate } from './state.js';
  * (version, position, and the tenant its first event was stored under).
  */
 export function foldStored(task: TaskAggregate | undefined, event: StoredEvent): TaskAggregate {
-  return {
-    ...evolve(task, event as StoredEvent & TaskEvent, event.timestamp),
-    tenant: task?.tenant ?? event.metadata.tenant ?? '',
-    version: event.streamVersion,
-    position: event.globalPosition,
-  };
+  // `evolve` always returns a new object: it is ours to complete, no second copy needed.
+  const next = evolve(task, event as StoredEvent & TaskEvent, event.timestamp) as TaskAggregate;
+  next.tenant = task?.tenant ?? event.metadata.tenant ?? '';
+  next.version = event.streamVersion;
+  next.position = event.globalPosition;
+  return next;
 }
 
 /** Folds `events` in order onto `task`, skipping those it already holds (at or below its version). */
