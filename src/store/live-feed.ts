@@ -77,6 +77,10 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
   const windowSize = options.windowSize ?? 10_000;
   const listeners = new Set<FeedListener>();
   const streamListeners = new Map<string, Set<FeedListener>>();
+  // This process's commits not yet passed in stable order (shared stores): the feed takes
+  // their bodies from here instead of decoding them again from the database.
+  const ownCommits = new Map<number, StoredEvent>();
+  const maxOwnCommits = Math.max(windowSize * 2, 1_000);
   // The newest version of recently written streams, while the feed follows the store.
   const streamVersions = new Map<string, number>();
   const maxStreamVersions = Math.max(windowSize, 1_000);
@@ -179,9 +183,12 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
         goIdle();
         return;
       }
-      const events = await reader.readStable(position, batchSize);
+      const events = reader.readStableKnowing
+        ? await reader.readStableKnowing(position, batchSize, ownCommits)
+        : await reader.readStable(position, batchSize);
       if (events.length === 0 || closed || position === undefined) return;
       deliver(events);
+      for (const event of events) ownCommits.delete(event.globalPosition);
       if (events.length < batchSize) return;
     }
   }
@@ -200,6 +207,7 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       position = undefined;
       // Idle, a shared feed no longer sees what others write: what it knew may go stale.
       streamVersions.clear();
+      ownCommits.clear();
     }
     windowStart = position;
     window = [];
@@ -307,6 +315,11 @@ export function createLiveFeed(reader: StableReader, options: LiveFeedOptions = 
       if (!exclusive) {
         // Stable order can wait for the read; a stream's own order is settled by its versions.
         toStreams(events);
+        if (position !== undefined) {
+          for (const event of events) ownCommits.set(event.globalPosition, event);
+          while (ownCommits.size > maxOwnCommits)
+            ownCommits.delete(ownCommits.keys().next().value!);
+        }
         this.wake(events[events.length - 1]!.globalPosition);
         return;
       }

@@ -21,6 +21,16 @@ export interface StableReader {
   ): Promise<StoredEvent[]>;
   /** A position at or below which every event is stable: a safe "from now on" cursor. */
   stableHead(): Promise<number>;
+  /**
+   * Like `readStable` without filters, taking the events it already holds from `known`
+   * (this process's own commits, by position) and reading only the others: a follower of a
+   * shared store then decodes from the database only what other instances wrote.
+   */
+  readStableKnowing?(
+    after: number,
+    limit: number,
+    known: ReadonlyMap<number, StoredEvent>,
+  ): Promise<StoredEvent[]>;
 }
 
 export function matchesFilter(event: StoredEvent, filter: EventFilter | undefined): boolean {

@@ -24,6 +24,8 @@ async function appendInOpenTransaction(
   return Number(rows[0].global_position);
 }
 
+const happened = (data: Record<string, unknown>) => ({ type: 'test.happened', data });
+
 const title = suiteTitle('PostgreSQL adapter', 'DATABASE_URL');
 
 describe.skipIf(!DATABASE_URL)(title, () => {
@@ -109,6 +111,25 @@ describe.skipIf(!DATABASE_URL)(title, () => {
       await writer.append('elsewhere', [{ type: 'test.remote', data: { i } }]);
     const events = await reading;
     expect(events.map((event) => event.data)).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }]);
+  });
+
+  it('hands a follower its own and another instance’s appends in global order, each once', async () => {
+    const { store: here, schema } = await open();
+    const { store: there } = await open(schema);
+    const subscription = here.subscribe({ from: 'end' });
+    await subscription.ready;
+    const reading = take(subscription, 80, 20_000);
+    await Promise.all(
+      [here, there].map(async (store, s) => {
+        for (let i = 0; i < 40; i++) await store.append(`mixed-${i % 3}`, [happened({ s, i })]);
+      }),
+    );
+    const events = await reading;
+    const stored = (await here.readAll({ limit: 1_000 })).events;
+    expect(events.map((event) => event.globalPosition)).toEqual(
+      stored.map((event) => event.globalPosition),
+    );
+    expect(events.map((event) => event.data)).toEqual(stored.map((event) => event.data));
   });
 
   it('migrates once when several instances start together on a new schema', async () => {

@@ -113,6 +113,25 @@ export function readStable(
   };
 }
 
+/** Positions only of the stable events after `after`: what a follower holds it need not decode. */
+export function readStablePositions(schema: string, after: number, limit: number): Query {
+  return {
+    name: `es_stable_positions:${schema}`,
+    text: `select global_position from ${schema}.es_events
+      where global_position > $1 and global_position < ${STABLE_HORIZON}
+      order by global_position limit $2`,
+    values: [after, limit],
+  };
+}
+
+export function readPositions(schema: string, positions: readonly number[]): Query {
+  return {
+    text: `select ${EVENT_COLUMNS} from ${schema}.es_events
+      where global_position = any ($1::bigint[]) order by global_position`,
+    values: [positions],
+  };
+}
+
 export function headPosition(schema: string): Query {
   return { text: `select max(global_position) as head from ${schema}.es_events`, values: [] };
 }

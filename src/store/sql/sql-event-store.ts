@@ -86,6 +86,24 @@ export async function createSqlEventStore(
     async readStable(after, limit, filter, upTo) {
       return toEvents(await run('read', q.readStable(schema, after, limit, filter, upTo)));
     },
+    async readStableKnowing(after, limit, known) {
+      if (known.size === 0) return reader.readStable(after, limit);
+      const rows = await run<{ global_position: number }>(
+        'read',
+        q.readStablePositions(schema, after, limit),
+      );
+      const positions = rows.map((row) => Number(row.global_position));
+      const missing = positions.filter((position) => !known.has(position));
+      const fetched = new Map<number, StoredEvent>();
+      if (missing.length > 0) {
+        for (const event of toEvents(await run('read', q.readPositions(schema, missing))))
+          fetched.set(event.globalPosition, event);
+      }
+      return positions.flatMap((position) => {
+        const event = known.get(position) ?? fetched.get(position);
+        return event ? [event] : [];
+      });
+    },
     async stableHead() {
       if (exclusive) return committedHead;
       const [row] = await run<{ head: number }>('read', q.stableHead());
