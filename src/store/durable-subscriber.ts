@@ -64,6 +64,8 @@ export async function startDurableSubscriber(
     from: checkpoint ?? (options.firstStart === 'end' ? 'end' : 0),
     types: options.types,
     tenant: options.tenant,
+    // Catching up, a batch handler takes each read whole.
+    ...(options.handleBatch ? { batchSize: options.maxBatch ?? 500 } : {}),
   });
   // Started means started: what is appended once this resolves is handled.
   await subscription.ready;

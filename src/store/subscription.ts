@@ -68,15 +68,24 @@ export function createSubscription(
     wake?.();
   }
 
+  // The batch a catch-up read returned, handed out from `read[next]` on: by the iterator, or
+  // by `takeReady` in between, so a batch consumer gets what was read in one go.
+  let read: StoredEvent[] = [];
+  let next = 0;
+
   async function* catchUp(upTo?: number): AsyncGenerator<StoredEvent> {
     for (;;) {
-      const batch = await context.reader.readStable(cursor, batchSize, filter, upTo);
-      for (const event of batch) {
+      read = await context.reader.readStable(cursor, batchSize, filter, upTo);
+      next = 0;
+      const full = read.length === batchSize;
+      while (next < read.length) {
         if (closed) return;
+        const event = read[next++]!;
         cursor = event.globalPosition;
         yield event;
       }
-      if (batch.length < batchSize || closed) return;
+      read = [];
+      if (!full || closed) return;
     }
   }
 
@@ -144,6 +153,11 @@ export function createSubscription(
     },
     takeReady(max) {
       const taken: StoredEvent[] = [];
+      while (next < read.length && taken.length < max) {
+        const event = read[next++]!;
+        cursor = event.globalPosition;
+        taken.push(event);
+      }
       while (draining && head < live.length && taken.length < max) {
         const event = live[head++]!;
         if (event.globalPosition <= cursor) continue;

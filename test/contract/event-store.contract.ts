@@ -723,6 +723,27 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
         expect(Math.max(...batches.map((batch) => batch.length))).toBeGreaterThan(1);
       });
 
+      it('hand a batch handler each catch-up read whole', async () => {
+        const store = await fresh();
+        const { positions } = await store.append(
+          'backlog',
+          Array.from({ length: 250 }, (_, n) => happened({ n })),
+        );
+        const batches: StoredEvent[][] = [];
+        const subscriber = await startDurableSubscriber(store, {
+          name: 'catching-up',
+          maxBatch: 100,
+          handleBatch: async (events) => {
+            batches.push(events);
+          },
+        });
+        expect(await subscriber.waitFor(positions.at(-1)!)).toBe(true);
+        await subscriber.stop();
+        expect(batches.flat().map((event) => event.globalPosition)).toEqual(positions);
+        // 250 stored events in reads of 100: three batches, not 250.
+        expect(batches.map((batch) => batch.length)).toEqual([100, 100, 50]);
+      });
+
       it('write throttled checkpoints after a pause and when stopped', async () => {
         const store = await fresh();
         const subscriber = await startDurableSubscriber(store, {
