@@ -29,6 +29,7 @@ import {
   createPostgresEventStore,
   type DataDirLock,
   type EventStore,
+  initPgliteFolder,
   lockDataDir,
   type SqlClient,
   type StoreStats,
@@ -277,10 +278,12 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
     { dataDir },
   );
   // One PGlite per folder and process: the store and the views share it.
-  const pglite = await PGlite.create(dataDir).catch(async (error: unknown) => {
-    await lock.release();
-    throw error;
-  });
+  const pglite = await initPgliteFolder(dataDir)
+    .then(() => PGlite.create(dataDir))
+    .catch(async (error: unknown) => {
+      await lock.release();
+      throw error;
+    });
   try {
     const store = await createPgliteEventStore({
       pglite,

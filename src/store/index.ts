@@ -33,6 +33,7 @@ export type {
 } from './event-store.js';
 export { createMemoryEventStore, type MemoryEventStoreOptions } from './memory.js';
 export { createPgliteEventStore, type PGliteLike, type PgliteEventStoreOptions } from './pglite.js';
+export { initPgliteFolder } from './pglite-folder.js';
 export { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres.js';
 export { MAX_EVENTS_PER_APPEND } from './prepare-append.js';
 export { toStoreError } from './sql/errors.js';
