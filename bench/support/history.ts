@@ -161,7 +161,7 @@ async function countUntil(session: Session, expected: number, deadline: number):
       method: 'POST',
       headers,
       body,
-      signal: AbortSignal.timeout(Math.min(left, 30_000)),
+      signal: AbortSignal.timeout(Math.ceil(Math.min(left, 30_000))),
     })
       .then((response) => response.json() as Promise<{ result?: { totalSize?: number } }>)
       .catch(() => undefined);
