@@ -1,251 +1,119 @@
 /**
- * `npm run bench:a2a`: SendMessage and SSE stream throughput of the gateway's echo agent on
- * PGlite and PostgreSQL, beside a reference measured in the same run: the in-memory @a2a-js/sdk
- * server with the same echo agent (`bench/reference/sdk-echo-server.ts`). Each server is a child
- * pinned to core 0; the load runs pinned to core 1. The last line printed is one JSON object.
- * The load generator is `support/a2a-load.ts`; the pinned processes, `support/pinned-process.ts`.
+ * `npm run bench:a2a`: the gateway's echo agent on PGlite and PostgreSQL beside a reference
+ * measured in the same run, the in-memory @a2a-js/sdk server with the same echo agent
+ * (`bench/reference/sdk-echo-server.ts`). Both run built code under plain node: the gateway
+ * `dist/main.js` (`npm run build` first), the reference compiled by tsc (see a2a-targets.ts).
+ * Each server is a child pinned to core 0; the load runs pinned to core 1. The last line
+ * printed is one JSON object with every figure.
+ *
+ * Phases (BENCH_PHASES, comma-separated; all by default):
+ * - throughput: SendMessage, SendStreamingMessage, then GetTask of tasks SendMessage created,
+ *   each a closed loop of BENCH_CONCURRENCY calls for BENCH_SECONDS; req/s, p50, p99, ratios.
+ * - delay: blocking SendMessage `/delay 20 TEXT` (an agent that takes 20 ms) with
+ *   BENCH_DELAY_CONCURRENCY in flight: p50, p99 and what the server adds over the 20 ms.
+ * - memory: RSS idle after start and at its peak under load, RSS per idle SubscribeToTask
+ *   stream (BENCH_IDLE_STREAMS of them), and the floors: bare node, bare PGlite.
+ * - history (gateways): GetTask and ListTasks latency on a small store and after
+ *   BENCH_HISTORY_TASKS more are seeded through the store API (support/history.ts).
  *
  * Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_TARGETS (reference,pglite,postgres),
- * BENCH_CLIENT (http, or fetch: see `post` in the load generator), DATABASE_URL (the postgres
- * target needs it).
+ * BENCH_PHASES (throughput,delay,memory,history), BENCH_DELAY_CONCURRENCY (256),
+ * BENCH_IDLE_STREAMS (1000), BENCH_HISTORY_TASKS (100000), BENCH_HISTORY_REQUESTS (200: probes
+ * of each kind), BENCH_CATCHUP_LIMIT (120: seconds the gateway gets to fold the seeded tasks
+ * into its view), BENCH_CLIENT (http, or fetch: see `post` in support/a2a-client.ts),
+ * DATABASE_URL (the postgres target needs it; each session makes and drops its own schema).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { cpus } from 'node:os';
+import { sendMessage, socketPool } from './support/a2a-client.js';
+import { loadMain, type Step } from './support/a2a-load.js';
+import { report, type TargetResult } from './support/a2a-report.js';
 import {
-  CONCURRENCY,
-  type LoadResult,
-  loadArgs,
-  loadBudgetMs,
-  loadMain,
-  type Measure,
-  sendMessage,
-  streamMessage,
-} from './support/a2a-load.js';
-import {
-  type PinnedServer,
-  serverFailure,
-  spawnPinned,
-  startServer,
-  stop,
-  stopAll,
-  waitReady,
-} from './support/pinned-process.js';
-import { progress, round, table } from './support/report.js';
+  buildTargets,
+  chooseTargets,
+  runLoad,
+  type Session,
+  startTarget,
+  type Target,
+  type TargetName,
+} from './support/a2a-targets.js';
+import { historyPhase } from './support/history.js';
+import { seedMain } from './support/history-seed.js';
+import { type MemoryFloors, memoryFloors } from './support/memory-floors.js';
+import { serverFailure, steadyRssMb, stop, stopAll } from './support/pinned-process.js';
+import { progress, round } from './support/report.js';
 
-// The load process is this script again, with `--load` (see `loadMain`).
-const SCRIPT = fileURLToPath(import.meta.url);
-const SECONDS = Number(process.env.BENCH_SECONDS || 10);
+const number = (name: string, fallback: number) => Number(process.env[name] || fallback);
+const list = (name: string, fallback: string) =>
+  (process.env[name] || fallback).split(',').map((item) => item.trim());
 
-type TargetName = 'reference' | 'pglite' | 'postgres';
+const SETTINGS = {
+  seconds: number('BENCH_SECONDS', 10),
+  concurrency: number('BENCH_CONCURRENCY', 16),
+  targets: list('BENCH_TARGETS', 'reference,pglite,postgres'),
+  phases: list('BENCH_PHASES', 'throughput,delay,memory,history'),
+  delayConcurrency: number('BENCH_DELAY_CONCURRENCY', 256),
+  idleStreams: number('BENCH_IDLE_STREAMS', 1_000),
+  historyTasks: number('BENCH_HISTORY_TASKS', 100_000),
+  historyRequests: number('BENCH_HISTORY_REQUESTS', 200),
+  catchUpLimitS: number('BENCH_CATCHUP_LIMIT', 120),
+  client: process.env.BENCH_CLIENT || 'http',
+};
+const PHASES = ['throughput', 'delay', 'memory', 'history'];
+const has = (phase: string) => SETTINGS.phases.includes(phase);
 
-interface Target {
-  name: TargetName;
-  column: string;
-  entry: string;
-  env: Record<string, string>;
-  /** Where JSON-RPC is served when no agent card names it. */
-  fallbackPath: string;
-  cleanup(): Promise<void>;
+/** One server start for the throughput, delay and memory phases of a target. */
+/** Idle RSS a second after a start, before any request but the readiness checks. */
+async function idleRssMb(running: Session): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return steadyRssMb(running.server.pid);
 }
 
-/** The JSON-RPC URL the agent card names, so the driver needs no knowledge of paths. */
-async function rpcUrl(target: Target, server: PinnedServer): Promise<string> {
-  type Interface = { url?: string; protocolBinding?: string; protocolVersion?: string };
-  type Card = { supportedInterfaces?: Interface[] };
-  const card: Card = await fetch(`${server.base}/.well-known/agent-card.json`)
-    .then((response) => (response.ok ? response.json() : {}))
-    .catch(() => ({}));
-  const interfaces = card.supportedInterfaces ?? [];
-  // A card may list the same binding again for v0.3 clients: take the v1.0 one.
-  const jsonRpc = interfaces.filter((i) => i.protocolBinding === 'JSONRPC');
-  const preferred = jsonRpc.find((i) => i.protocolVersion === '1.0') ?? jsonRpc[0] ?? interfaces[0];
-  const url = preferred?.url;
-  if (url) return url;
-  const fallback = `${server.base}${target.fallbackPath}`;
-  progress(`${target.column}: no agent card names a JSON-RPC URL; trying ${fallback}`);
-  return fallback;
-}
-
-/** Runs the load process against a ready server; the server dying fails the run at once. */
-async function runLoad(server: PinnedServer, url: string): Promise<LoadResult> {
-  const args = [SCRIPT, '--load', ...loadArgs(url, SECONDS, CONCURRENCY, server.pid)];
-  const load = spawnPinned(1, ['--import', 'tsx', ...args], process.env, false);
-  let stdout = '';
-  load.process.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  const budget = loadBudgetMs(SECONDS);
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    load.exited.then((how) => ({ load: how })),
-    server.exited.then((how) => ({ server: how })),
-    new Promise<{ timeout: true }>((resolve) => {
-      timer = setTimeout(() => resolve({ timeout: true }), budget);
-    }),
-  ]);
-  clearTimeout(timer);
-  if (!('load' in outcome)) await stop(load);
-  if ('server' in outcome) throw serverFailure(server, `the server ${outcome.server} under load`);
-  if ('timeout' in outcome) throw serverFailure(server, `the load did not end in ${budget} ms`);
-  const last = stdout.trimEnd().split('\n').pop() ?? '';
-  if (outcome.load !== 'exited with code 0' || !last.startsWith('{')) {
-    throw serverFailure(server, `the load generator ${outcome.load}`);
-  }
-  return JSON.parse(last) as LoadResult;
-}
-
-async function bench(target: Target): Promise<LoadResult> {
-  progress(`${target.column}: starting ${target.entry} on core 0`);
-  const server = await startServer({
-    label: target.column,
-    core: 0,
-    entry: target.entry,
-    env: target.env,
-  });
+/**
+ * Two starts on one empty store: the first creates it (PGlite's initdb, migrations), the
+ * second is what a running deployment restarts into, and takes the load. A first start on a
+ * fresh PGlite folder holds a few hundred MB that its first major GC gives back, so only
+ * RSS after the restart is steady enough to measure streams and load against.
+ */
+async function session(target: Target): Promise<TargetResult> {
+  const store = await target.freshStore();
+  const first = await startTarget(target, store.env);
+  const rssFirstStartMb = await idleRssMb(first).finally(() => stop(first.server));
+  const running = await startTarget(target, store.env);
   try {
-    await waitReady(server);
-    const url = await rpcUrl(target, server);
-    // One checked call of each kind first, so a missing or wrong endpoint fails here, clearly.
-    for (const check of [sendMessage, streamMessage]) {
-      await check(url).catch((error: Error) => {
-        throw serverFailure(server, `${check.name} at ${url} failed: ${error.message}`);
-      });
-    }
-    progress(`${target.column}: load on core 1 against ${url}`);
-    return await runLoad(server, url);
+    const rssIdleMb = await idleRssMb(running);
+    // One checked call first, so a missing or wrong endpoint fails here, clearly.
+    await sendMessage(running.url, socketPool(1)).catch((error: Error) => {
+      throw serverFailure(running.server, `SendMessage at ${running.url} failed: ${error.message}`);
+    });
+    const steps: Step[] = [];
+    // The reference's echo has no `/input` task to follow: idle streams are the gateway's.
+    if (has('memory') && target.name !== 'reference') steps.push('idle-streams');
+    if (has('throughput')) steps.push('send', 'stream', 'get');
+    if (has('delay')) steps.push('delay');
+    progress(`${target.column}: load on core 1 against ${running.url}: ${steps.join(', ')}`);
+    const load = await runLoad(running, {
+      seconds: SETTINGS.seconds,
+      concurrency: SETTINGS.concurrency,
+      steps,
+      idleStreams: SETTINGS.idleStreams,
+      delayConcurrency: SETTINGS.delayConcurrency,
+    });
+    return { rssFirstStartMb, rssIdleMb, load };
   } finally {
-    await stop(server);
+    await stop(running.server);
   }
 }
 
-/** The targets BENCH_TARGETS asks for, and a line for each that cannot run here. */
-async function targets(): Promise<{ chosen: Target[]; skipped: string[] }> {
-  const wanted = (process.env.BENCH_TARGETS || 'reference,pglite,postgres').split(',');
-  const chosen: Target[] = [];
-  const skipped: string[] = [];
-  const gateway = { entry: 'src/main.ts', fallbackPath: '/agents/echo' };
-  if (wanted.includes('reference')) {
-    chosen.push({
-      name: 'reference',
-      column: 'reference',
-      entry: 'bench/reference/sdk-echo-server.ts',
-      env: {},
-      fallbackPath: '/',
-      cleanup: async () => {},
-    });
-  }
-  if (wanted.includes('pglite')) {
-    const dataDir = await mkdtemp(join(tmpdir(), 'bench-a2a-'));
-    chosen.push({
-      ...gateway,
-      name: 'pglite',
-      column: 'gateway-pglite',
-      env: { LOG_LEVEL: 'warn', DATA_DIR: dataDir },
-      cleanup: () => rm(dataDir, { recursive: true, force: true }),
-    });
-  }
-  const databaseUrl = process.env.DATABASE_URL;
-  if (wanted.includes('postgres') && !databaseUrl) {
-    skipped.push('gateway-postgres: skipped (DATABASE_URL is not set)');
-  } else if (wanted.includes('postgres') && databaseUrl) {
-    const schema = `bench_a2a_${process.pid}`;
-    chosen.push({
-      ...gateway,
-      name: 'postgres',
-      column: 'gateway-postgres',
-      env: { LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema },
-      async cleanup() {
-        const client = new pg.Client({ connectionString: databaseUrl });
-        await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`).finally(() => client.end());
-      },
-    });
-  }
-  return { chosen, skipped };
+async function floors(): Promise<MemoryFloors> {
+  progress('memory floors: bare node, bare PGlite on a fresh folder, then reopened');
+  return memoryFloors();
 }
 
-/** `{ sendPerSec, sendP99Ms, …, streamPerSec, … }`: the flat, rounded JSON of one target. */
-function figures(result: LoadResult) {
-  return Object.fromEntries(
-    (['send', 'stream'] as const).flatMap((kind) =>
-      Object.entries(result[kind])
-        .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
-        .map(([key, value]) => [
-          `${kind}${key[0]!.toUpperCase()}${key.slice(1)}`,
-          round(value, key.endsWith('Ms') ? 2 : 0),
-        ]),
-    ),
-  );
-}
-
-function report(results: Partial<Record<TargetName, LoadResult>>, skipped: string[]): void {
-  const names = Object.keys(results) as TargetName[];
-  const failed = ({ send, stream }: LoadResult) => send.errors + stream.errors > 0;
-  const both = (pick: (m: Measure) => number) => (r: LoadResult) =>
-    `${round(pick(r.send))} / ${round(pick(r.stream))}`;
-  const rows: [string, (r: LoadResult) => string | number][] = [
-    ['SendMessage req/s', (r) => round(r.send.perSec)],
-    ['SendMessage p50 ms', (r) => round(r.send.p50Ms, 2)],
-    ['SendMessage p99 ms', (r) => round(r.send.p99Ms, 2)],
-    ['SSE streams/s', (r) => round(r.stream.perSec)],
-    ['stream p99 ms', (r) => round(r.stream.p99Ms, 2)],
-    ['errors (send / stream)', (r) => `${both((m) => m.errors)(r)}${failed(r) ? ' FAILED' : ''}`],
-    ['server CPU % (send / stream)', both((m) => m.serverCpuPct)],
-    ['load CPU % (send / stream)', both((m) => m.loadCpuPct)],
-    ['other CPU % (send / stream)', both((m) => m.otherCpuPct)],
-  ];
-  const columns = names.map((name) => (name === 'reference' ? name : `gateway-${name}`));
-  const cells = rows.map(([label, pick]) => [label, ...names.map((n) => pick(results[n]!))]);
-  console.log(table(['measure', ...columns], cells));
-  for (const name of names) {
-    const { send, stream } = results[name]!;
-    if (send.firstError) console.log(`${name}: first SendMessage failure: ${send.firstError}`);
-    if (stream.firstError) console.log(`${name}: first stream failure: ${stream.firstError}`);
-    // Other work on the two cores takes CPU from the server or the client, never evenly.
-    const other = Math.max(send.otherCpuPct, stream.otherCpuPct);
-    if (other > 25) console.log(`${name}: other processes used up to ${round(other)}% CPU`);
-  }
-  for (const line of skipped) console.log(line);
-
-  const ratio = (name: TargetName) => {
-    const [gateway, reference] = [results[name], results.reference];
-    if (!gateway || !reference) return null;
-    return {
-      sendMessage: round(gateway.send.perSec / reference.send.perSec, 2),
-      streams: round(gateway.stream.perSec / reference.stream.perSec, 2),
-    };
-  };
-  const ratios = { pgliteVsReference: ratio('pglite'), postgresVsReference: ratio('postgres') };
-  const goal = (['pglite', 'postgres'] as const).flatMap((name) => {
-    const r = ratios[`${name}VsReference`];
-    return r ? [`${name} ${r.sendMessage}× SendMessage, ${r.streams}× streams`] : [];
-  });
-  console.log(
-    `\nGoal: gateway ≥ reference throughput. ${goal.join('; ') || 'No ratio: no gateway and reference pair ran.'}`,
-  );
-  const summary = names.map((name) => [
-    name,
-    { ...figures(results[name]!), failed: failed(results[name]!) },
-  ]);
-  console.log(JSON.stringify({ ...Object.fromEntries(summary), ratios }));
-}
-
-if (process.argv[2] === '--load') {
-  await loadMain(process.argv.slice(3));
-} else {
-  const { chosen, skipped } = await targets();
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaning ??= (async () => {
-      for (const target of chosen) {
-        await target.cleanup().catch((error: Error) => {
-          progress(`${target.column}: cleanup failed: ${error.message}`);
-        });
-      }
-    })());
+async function main(): Promise<void> {
+  const started = performance.now();
+  const unknown = SETTINGS.phases.filter((phase) => !PHASES.includes(phase));
+  if (unknown.length > 0) throw new Error(`unknown BENCH_PHASES: ${unknown.join(', ')}`);
+  const { chosen, skipped, cleanup } = chooseTargets(SETTINGS.targets);
   // Interrupted: no pinned process may outlive the run, nor its data. A second signal kills.
   for (const name of ['SIGINT', 'SIGTERM'] as const) {
     process.once(name, async () => {
@@ -258,13 +126,43 @@ if (process.argv[2] === '--load') {
   try {
     // One core for the server, one for the load: with fewer, the figures compare nothing.
     if (cpus().length < 2) throw new Error(`needs 2 cores, this machine has ${cpus().length}`);
-    const results: Partial<Record<TargetName, LoadResult>> = {};
-    for (const target of chosen) results[target.name] = await bench(target);
-    report(results, skipped);
+    // The reference serves only the phases with a session; history is the gateways' alone.
+    const sessions = ['throughput', 'delay', 'memory'].some(has);
+    await buildTargets(chosen.filter((target) => sessions || target.name !== 'reference'));
+    const results: Partial<Record<TargetName, TargetResult>> = {};
+    if (sessions) {
+      for (const target of chosen) results[target.name] = await session(target);
+    }
+    const bare = has('memory') ? await floors() : {};
+    if (has('history')) {
+      for (const target of chosen) {
+        if (target.name === 'reference') continue;
+        const history = await historyPhase(target as Target & { name: 'pglite' | 'postgres' }, {
+          tasks: SETTINGS.historyTasks,
+          requests: SETTINGS.historyRequests,
+          catchUpLimitS: SETTINGS.catchUpLimitS,
+          concurrency: SETTINGS.concurrency,
+        });
+        results[target.name] = { load: {}, ...results[target.name], history };
+      }
+    }
+    const wallSeconds = round((performance.now() - started) / 1_000);
+    progress(`bench:a2a took ${wallSeconds} s`);
+    report(results, bare, skipped, { ...SETTINGS, wallSeconds });
   } catch (error) {
     console.error(`bench:a2a failed: ${error instanceof Error ? error.message : error}`);
     process.exitCode = 1;
   } finally {
     await cleanup();
   }
+}
+
+if (process.argv[2] === '--load') {
+  console.log(JSON.stringify(await loadMain(JSON.parse(process.argv[3]!))));
+  process.exit(0);
+} else if (process.argv[2] === '--seed') {
+  console.log(JSON.stringify(await seedMain(JSON.parse(process.argv[3]!))));
+  process.exit(0);
+} else {
+  await main();
 }

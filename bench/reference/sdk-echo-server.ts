@@ -1,7 +1,8 @@
 /**
  * The reference for `npm run bench:a2a`: the @a2a-js/sdk 1.3.0 server (DefaultRequestHandler on
  * InMemoryTaskStore) behind plain node:http, running the same echo agent the gateway benchmark
- * calls. No framework, so what is measured is the SDK plus Node's HTTP server.
+ * calls (plain echo and `/delay MS TEXT`). No framework, so what is measured is the SDK plus
+ * Node's HTTP server.
  *
  *   PORT=8080 HOST=127.0.0.1 tsx bench/reference/sdk-echo-server.ts
  */
@@ -62,18 +63,42 @@ const card: AgentCard = {
   signatures: [],
 };
 
-/** Task, then one artifact holding exactly the user's text, then COMPLETED (final). */
+// `/delay MS TEXT`, as the gateway's echo agent reads it: the text after the number is echoed.
+const DELAY = /^\s*\/delay\s+(\d*)\s?([\s\S]*)$/;
+/** Runs waiting in `/delay`, so a cancel can end the wait. */
+const delays = new Map<string, AbortController>();
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+const status = (state: TaskState) => ({
+  state,
+  message: undefined,
+  timestamp: new Date().toISOString(),
+});
+
+/**
+ * Task, then one artifact holding exactly the user's text, then COMPLETED (final). With
+ * `/delay MS TEXT` (the gateway echo's command), the task first, then MS milliseconds with no
+ * status, then the same completion echoing TEXT; a cancel meanwhile ends it CANCELED.
+ */
 const echo: AgentExecutor = {
   async execute(context, bus) {
     const { taskId, contextId, userMessage } = context;
-    const text = userMessage.parts
+    let text = userMessage.parts
       .map((part) => (part.content?.$case === 'text' ? part.content.value : ''))
       .join('');
-    const status = (state: TaskState) => ({
-      state,
-      message: undefined,
-      timestamp: new Date().toISOString(),
-    });
     bus.publish(
       AgentEvent.task({
         id: taskId,
@@ -84,6 +109,24 @@ const echo: AgentExecutor = {
         metadata: undefined,
       }),
     );
+    const delay = DELAY.exec(text);
+    if (delay) {
+      const [, digits = '', echoed = ''] = delay;
+      const controller = new AbortController();
+      delays.set(taskId, controller);
+      try {
+        await sleep(Math.min(digits ? Number(digits) : 1_000, 600_000), controller.signal);
+      } catch {
+        const canceled = status(TaskState.TASK_STATE_CANCELED);
+        bus.publish(
+          AgentEvent.statusUpdate({ taskId, contextId, status: canceled, metadata: undefined }),
+        );
+        return;
+      } finally {
+        delays.delete(taskId);
+      }
+      text = echoed;
+    }
     bus.publish(
       AgentEvent.artifactUpdate({
         taskId,
@@ -117,8 +160,9 @@ const echo: AgentExecutor = {
       }),
     );
   },
-  async cancelTask() {
-    // Echo finishes before a cancel could arrive.
+  async cancelTask(taskId) {
+    // Only a `/delay` run lasts long enough to be canceled; it publishes CANCELED itself.
+    delays.get(taskId)?.abort(new Error('canceled'));
   },
 };
 

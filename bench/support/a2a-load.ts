@@ -1,19 +1,24 @@
 /**
- * The load generator of `npm run bench:a2a`: checked SendMessage and SendStreamingMessage calls
- * over HTTP, a closed loop that keeps a fixed number in flight, and the `--load` mode the driver
- * runs as its own pinned process, which prints one JSON line of figures.
+ * The load generator of `npm run bench:a2a`: closed loops that keep a fixed number of checked
+ * calls in flight, sequential latency probes, and idle streams, run as steps of a `--load`
+ * process the driver pins to core 1. It prints one JSON line of figures.
  */
-import { randomUUID } from 'node:crypto';
-import { Agent, request as httpRequest } from 'node:http';
-import { createParser } from 'eventsource-parser';
-import { cpuSeconds } from './pinned-process.js';
+import {
+  getTask,
+  inputRequiredTask,
+  listTasks,
+  openIdleStream,
+  REQUEST_TIMEOUT_MS,
+  sendMessage,
+  socketPool,
+  streamMessage,
+} from './a2a-client.js';
+import { cpuSeconds, rssMb, steadyRssMb } from './pinned-process.js';
 import { percentile, progress } from './report.js';
 
-/** Operations in flight: BENCH_CONCURRENCY, read here because the socket pool is sized by it. */
-export const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY || 16);
 const WARM_UP_SECONDS = 2;
-// One answer slower than this is an error, not a hang.
-const REQUEST_TIMEOUT_MS = 10_000;
+// The slow agent's command: it waits this long, then answers as a plain echo.
+export const DELAY_MS = 20;
 
 /** One measured window of one operation. */
 export interface Measure {
@@ -29,135 +34,85 @@ export interface Measure {
   loadCpuPct: number;
   /** Everything else on the machine (of 200): other work sharing the cores, or a local DB. */
   otherCpuPct: number;
+  /** Highest resident memory of the server seen during the window (sampled every 100 ms). */
+  serverPeakRssMb: number;
 }
 
-/** What `--load` prints as its last line. */
+/** Latencies of calls made one at a time. */
+export interface Latency {
+  p50Ms: number;
+  p99Ms: number;
+  ok: number;
+  errors: number;
+  firstError?: string;
+}
+
+export type Step = 'idle-streams' | 'send' | 'stream' | 'get' | 'delay' | 'create' | 'history';
+
+/** What one load process does, in order: the driver's side of the command line. */
+export interface LoadSpec {
+  url: string;
+  serverPid: number;
+  seconds: number;
+  concurrency: number;
+  steps: Step[];
+  /** SubscribeToTask streams `idle-streams` opens on one input-required task. */
+  idleStreams?: number;
+  /** Calls in flight for `delay`. */
+  delayConcurrency?: number;
+  /** Tasks `create` makes (blocking SendMessage) and returns the ids of. */
+  create?: number;
+  /** `history`: GetTask of each of `ids` once, and `requests` ListTasks of each kind. */
+  history?: { ids: string[]; warmIds: string[]; requests: number };
+}
+
+export interface IdleStreams {
+  streams: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  perStreamKb: number;
+}
+
+export interface HistoryLatency {
+  getTask: Latency;
+  listTasks: Latency;
+  listTasksByStatus: Latency;
+  totalSize: number;
+}
+
+/** What `--load` prints as its last line: one entry per step it ran. */
 export interface LoadResult {
-  send: Measure;
-  stream: Measure;
+  idleStreams?: IdleStreams;
+  send?: Measure;
+  stream?: Measure;
+  get?: Measure & { pool: number };
+  delay?: Measure;
+  created?: string[];
+  history?: HistoryLatency;
 }
 
-interface RpcReply {
-  error?: unknown;
-  result?: {
-    task?: { status?: { state?: string }; artifacts?: { parts?: { text?: string }[] }[] };
-    statusUpdate?: { status?: { state?: string } };
-    artifactUpdate?: { artifact?: { parts?: { text?: string }[] } };
-  };
-}
-
-/** What the checks need of an HTTP answer, whichever client fetched it. */
-interface Answer {
-  status: number;
-  type: string;
-  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-}
-type Post = (url: string, body: string, accept: string) => Promise<Answer>;
-
-const headers = (accept: string) => ({
-  'A2A-Version': '1.0',
-  'Content-Type': 'application/json',
-  Accept: accept,
-});
-
-const viaFetch: Post = async (url, body, accept) => {
-  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-  const response = await fetch(url, { method: 'POST', headers: headers(accept), body, signal });
-  const type = response.headers.get('content-type') ?? '';
-  return { status: response.status, type, chunks: response.body ?? [] };
-};
-
-// Keep-alive with a socket per request in flight, as undici's default Agent does for fetch.
-const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const viaHttp: Post = (url, body, accept) =>
-  new Promise((resolve, reject) => {
-    const length = Buffer.byteLength(body);
-    const options = { method: 'POST', agent, timeout: REQUEST_TIMEOUT_MS };
-    const outgoing = httpRequest(
-      url,
-      { ...options, headers: { ...headers(accept), 'Content-Length': length } },
-      (incoming) => {
-        const type = incoming.headers['content-type'] ?? '';
-        resolve({ status: incoming.statusCode ?? 0, type, chunks: incoming });
+/** Samples the server's RSS every 100 ms until stopped; returns the highest seen. */
+function rssPeak(pid: number): () => Promise<number> {
+  let peak = 0;
+  const sample = () =>
+    rssMb(pid).then(
+      (mb) => {
+        peak = Math.max(peak, mb);
       },
+      () => {},
     );
-    outgoing.on('timeout', () => outgoing.destroy(new Error('no answer in time')));
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-
-/**
- * node:http unless BENCH_CLIENT=fetch. Per request, fetch (undici) costs the client about twice
- * the CPU the SDK server spends: pinned to core 1 it tops out near 2,000 SendMessage/s at 100%
- * CPU while the reference on core 0 sits at 60%. node:http drives the same server harder at half
- * its core. A client that saturates first measures itself.
- */
-const post: Post = process.env.BENCH_CLIENT === 'fetch' ? viaFetch : viaHttp;
-
-async function readText(chunks: Answer['chunks']): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of chunks) text += decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
-}
-
-function parseReply(body: string): RpcReply | undefined {
-  try {
-    return JSON.parse(body) as RpcReply;
-  } catch {
-    return undefined;
-  }
-}
-
-let sent = 0;
-function rpc(method: string): { text: string; body: string } {
-  const text = `echo ${process.pid}-${++sent}`;
-  const message = { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text }] };
-  return { text, body: JSON.stringify({ jsonrpc: '2.0', id: sent, method, params: { message } }) };
-}
-
-/** Blocking SendMessage; throws unless the task completed with the echoed text. */
-export async function sendMessage(url: string): Promise<void> {
-  const { text, body } = rpc('SendMessage');
-  const answer = await post(url, body, 'application/json');
-  const reply = await readText(answer.chunks);
-  const task = parseReply(reply)?.result?.task;
-  const state = task?.status?.state;
-  if (state !== 'TASK_STATE_COMPLETED' || task?.artifacts?.[0]?.parts?.[0]?.text !== text) {
-    throw new Error(`HTTP ${answer.status}: ${reply.slice(0, 300)}`);
-  }
-}
-
-/** SendStreamingMessage read to its end; throws unless it echoed and ended COMPLETED. */
-export async function streamMessage(url: string): Promise<void> {
-  const { text, body } = rpc('SendStreamingMessage');
-  const answer = await post(url, body, 'text/event-stream');
-  if (answer.status !== 200 || !answer.type.startsWith('text/event-stream')) {
-    const reply = await readText(answer.chunks);
-    throw new Error(`HTTP ${answer.status} ${answer.type}: ${reply.slice(0, 300)}`);
-  }
-  let echoed = false;
-  let finalState: string | undefined;
-  let problem: string | undefined;
-  const parser = createParser({
-    onEvent(event) {
-      const reply = parseReply(event.data);
-      if (event.event === 'error' || !reply || reply.error) problem ??= event.data.slice(0, 300);
-      if (reply?.result?.artifactUpdate?.artifact?.parts?.[0]?.text === text) echoed = true;
-      // Reset by every event: only a status update as the very last event may end the stream.
-      finalState = reply?.result?.statusUpdate?.status?.state;
-    },
-  });
-  const decoder = new TextDecoder();
-  for await (const chunk of answer.chunks) parser.feed(decoder.decode(chunk, { stream: true }));
-  if (problem || !echoed || finalState !== 'TASK_STATE_COMPLETED') {
-    throw new Error(problem ?? `stream ended with state ${finalState}, echoed: ${echoed}`);
-  }
+  void sample();
+  const timer = setInterval(sample, 100);
+  return async () => {
+    clearInterval(timer);
+    await sample();
+    return peak;
+  };
 }
 
 /** Keeps `concurrency` operations in flight for `seconds` (closed loop). */
 async function measure(
-  operation: () => Promise<void>,
+  operation: () => Promise<unknown>,
   seconds: number,
   concurrency: number,
   serverPid: number,
@@ -166,6 +121,7 @@ async function measure(
   let errors = 0;
   let firstError: string | undefined;
   const cpuBefore = [await cpuSeconds(serverPid), await cpuSeconds(), process.cpuUsage()] as const;
+  const peak = rssPeak(serverPid);
   const started = performance.now();
   const deadline = started + seconds * 1_000;
   await Promise.all(
@@ -198,37 +154,186 @@ async function measure(
     serverCpuPct: (server / elapsed) * 100,
     loadCpuPct: (load / elapsed) * 100,
     otherCpuPct: (Math.max(0, machine - server - load) / elapsed) * 100,
+    serverPeakRssMb: await peak(),
   };
 }
 
-/** The arguments after `--load`, built here so both ends of the command line agree. */
-export function loadArgs(url: string, seconds: number, concurrency: number, serverPid: number) {
-  return [url, String(seconds), String(concurrency), String(serverPid)];
+/** A warm-up window, then the measured one. */
+async function warmThenMeasure(
+  name: string,
+  operation: () => Promise<unknown>,
+  spec: LoadSpec,
+  concurrency: number,
+): Promise<Measure> {
+  await measure(operation, WARM_UP_SECONDS, concurrency, spec.serverPid);
+  progress(`${name}: ${spec.seconds} s, ${concurrency} in flight`);
+  return measure(operation, spec.seconds, concurrency, spec.serverPid);
 }
 
-/**
- * How long a load process may run before the driver gives up on it: warm-up and window for both
- * operations, 30 s to start, and one late answer at the end of each window.
- */
-export function loadBudgetMs(seconds: number): number {
-  return (2 * (WARM_UP_SECONDS + seconds) + 30) * 1_000 + 2 * REQUEST_TIMEOUT_MS;
+/** Each call once, one at a time. */
+async function sequential(calls: (() => Promise<unknown>)[]): Promise<Latency> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  for (const call of calls) {
+    const at = performance.now();
+    try {
+      await call();
+      latencies.push(performance.now() - at);
+    } catch (error) {
+      errors += 1;
+      firstError ??= error instanceof Error ? error.message : String(error);
+    }
+  }
+  const p50Ms = percentile(latencies, 50);
+  const p99Ms = percentile(latencies, 99);
+  return { p50Ms, p99Ms, ok: latencies.length, errors, ...(firstError ? { firstError } : {}) };
 }
 
-/**
- * `--load <json-rpc-url> <seconds> <concurrency> <server-pid>`: the load generator, run by the
- * driver as its own process under `taskset -c 1` rather than pinning the driver itself. A fresh
- * process per target gives every server the same cold client (no JIT state or sockets carried
- * over), and the driver stays free to watch the server and kill a load that outlives it.
- */
-export async function loadMain([url = '', ...numbers]: string[]): Promise<void> {
-  const [seconds = 0, concurrency = 0, serverPid = 0] = numbers.map(Number);
-  const run = async (name: string, operation: (url: string) => Promise<void>) => {
-    const once = () => operation(url);
-    await measure(once, WARM_UP_SECONDS, concurrency, serverPid);
-    progress(`${name}: ${seconds} s, ${concurrency} in flight`);
-    return measure(once, seconds, concurrency, serverPid);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** N SubscribeToTask streams idling on one input-required task: the server's RSS per stream. */
+async function idleStreams(spec: LoadSpec, count: number): Promise<IdleStreams> {
+  const pool = socketPool(count);
+  const id = await inputRequiredTask(spec.url, pool);
+  await pause(1_000);
+  const rssBeforeMb = await steadyRssMb(spec.serverPid);
+  progress(`idle streams: opening ${count} SubscribeToTask streams on one input-required task`);
+  const closers: (() => void)[] = [];
+  try {
+    // A hundred at a time: the listen backlog stays short of overflowing.
+    for (let opened = 0; opened < count; opened += 100) {
+      const batch = Math.min(100, count - opened);
+      const open = Array.from({ length: batch }, () => openIdleStream(spec.url, pool, id));
+      closers.push(...(await Promise.all(open)));
+    }
+    await pause(2_000);
+    const rssAfterMb = await steadyRssMb(spec.serverPid);
+    const perStreamKb = ((rssAfterMb - rssBeforeMb) * 1024) / count;
+    return { streams: count, rssBeforeMb, rssAfterMb, perStreamKb };
+  } finally {
+    for (const close of closers) close();
+    pool.destroy();
+    await pause(1_000);
+  }
+}
+
+/** Up to `size` ids spread evenly over `ids`. */
+function spread(ids: string[], size: number): string[] {
+  if (ids.length <= size) return ids;
+  return Array.from({ length: size }, (_, i) => ids[Math.floor((i * ids.length) / size)]!);
+}
+
+const GET_POOL = 1_000;
+
+async function history(spec: LoadSpec): Promise<HistoryLatency> {
+  const { ids, warmIds, requests } = spec.history!;
+  const pool = socketPool(1);
+  const list = (status?: string) => () =>
+    listTasks(spec.url, pool, { pageSize: 50, ...(status ? { status } : {}) });
+  // Warm the server's code paths on tasks outside the measured ones: those stay uncached.
+  for (const id of warmIds) await getTask(spec.url, pool, id);
+  for (let i = 0; i < 10; i++) await list()();
+  const totalSize = await list()();
+  return {
+    getTask: await sequential(ids.map((id) => () => getTask(spec.url, pool, id))),
+    listTasks: await sequential(Array.from({ length: requests }, () => list())),
+    listTasksByStatus: await sequential(
+      Array.from({ length: requests }, () => list('TASK_STATE_COMPLETED')),
+    ),
+    totalSize,
   };
-  const send = await run('SendMessage', sendMessage);
-  const stream = await run('SendStreamingMessage', streamMessage);
-  console.log(JSON.stringify({ send, stream } satisfies LoadResult));
+}
+
+/**
+ * How long a load process may run before the driver gives up on it: warm-up and window of
+ * every closed loop, a minute for everything else, and one late answer per window.
+ */
+export function loadBudgetMs(spec: LoadSpec): number {
+  const loops = spec.steps.filter((step) => ['send', 'stream', 'get', 'delay'].includes(step));
+  return (
+    (loops.length * (WARM_UP_SECONDS + spec.seconds) + 60) * 1_000 +
+    loops.length * REQUEST_TIMEOUT_MS +
+    (spec.steps.includes('history') ? 120_000 : 0)
+  );
+}
+
+/**
+ * `--load <spec json>`: the load generator, run by the driver as its own process under
+ * `taskset -c 1` rather than pinning the driver itself. A fresh process per server gives every
+ * server the same cold client (no JIT state or sockets carried over), and the driver stays
+ * free to watch the server and kill a load that outlives it.
+ */
+export async function loadMain(spec: LoadSpec): Promise<LoadResult> {
+  const result: LoadResult = {};
+  const pool = socketPool(spec.concurrency);
+  const created: string[] = [];
+  for (const step of spec.steps) {
+    switch (step) {
+      case 'idle-streams':
+        result.idleStreams = await idleStreams(spec, spec.idleStreams ?? 1_000);
+        break;
+      case 'send': {
+        const send = () => sendMessage(spec.url, pool).then((id) => created.push(id));
+        result.send = await warmThenMeasure('SendMessage', send, spec, spec.concurrency);
+        break;
+      }
+      case 'stream': {
+        const stream = () => streamMessage(spec.url, pool);
+        result.stream = await warmThenMeasure(
+          'SendStreamingMessage',
+          stream,
+          spec,
+          spec.concurrency,
+        );
+        break;
+      }
+      case 'get': {
+        // Tasks the SendMessage step created (all completed), in turn.
+        const ids = spread(created, GET_POOL);
+        if (ids.length === 0) throw new Error('GetTask needs the tasks of the SendMessage step');
+        let next = 0;
+        const get = () => getTask(spec.url, pool, ids[next++ % ids.length]!);
+        result.get = {
+          ...(await warmThenMeasure('GetTask', get, spec, spec.concurrency)),
+          pool: ids.length,
+        };
+        break;
+      }
+      case 'delay': {
+        const concurrency = spec.delayConcurrency ?? 256;
+        const wide = socketPool(concurrency);
+        let n = 0;
+        const delayed = () => {
+          const text = `late ${process.pid}-${++n}`;
+          return sendMessage(spec.url, wide, `/delay ${DELAY_MS} ${text}`, text);
+        };
+        const name = `SendMessage /delay ${DELAY_MS}`;
+        result.delay = await warmThenMeasure(name, delayed, spec, concurrency);
+        wide.destroy();
+        break;
+      }
+      case 'create': {
+        const count = spec.create ?? 0;
+        const ids: string[] = [];
+        let left = count;
+        await Promise.all(
+          Array.from({ length: spec.concurrency }, async () => {
+            while (left-- > 0) ids.push(await sendMessage(spec.url, pool));
+          }),
+        );
+        result.created = ids;
+        break;
+      }
+      case 'history':
+        result.history = await history(spec);
+        break;
+      default: {
+        const unknown: never = step;
+        throw new Error(`unknown load step ${unknown}`);
+      }
+    }
+  }
+  pool.destroy();
+  return result;
 }

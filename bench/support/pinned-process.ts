@@ -1,6 +1,7 @@
 /**
  * Child processes pinned to one core with `taskset` (Linux), as `npm run bench:a2a` runs its
- * servers and its load: start, wait for a server to be ready, stop by PID, and the CPU each used.
+ * servers and its load: start, wait for a server to be ready, stop by PID, and the CPU and
+ * memory each used.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -86,7 +87,10 @@ async function freePort(): Promise<number> {
 export interface ServerOptions {
   label: string;
   core: number;
-  /** A TypeScript file, relative to the repository root, run under tsx. */
+  /**
+   * Relative to the repository root: a built `.js` file runs under plain node (as in
+   * production), a `.ts` file under tsx.
+   */
   entry: string;
   /** Set over the driver's own environment, after HOST and PORT. */
   env: Record<string, string>;
@@ -103,7 +107,8 @@ export async function startServer({
   // The driver's own database settings must not leak into a target that does not name them.
   const { DATABASE_URL, DATABASE_SCHEMA, DATA_DIR, ...inherited } = process.env;
   const childEnv = { ...inherited, HOST: '127.0.0.1', PORT: String(port), ...env };
-  const child = spawnPinned(core, ['--import', 'tsx', entry], childEnv, true);
+  const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+  const child = spawnPinned(core, args, childEnv, true);
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(...chunk.toString('utf8').trimEnd().split('\n'));
@@ -127,12 +132,12 @@ export function serverFailure(server: PinnedServer, what: string): Error {
 }
 
 /** Polls `GET /healthz` until it answers 200; throws if the server exits or takes too long. */
-export async function waitReady(server: PinnedServer): Promise<void> {
+export async function waitReady(server: PinnedServer, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   let exit: string | undefined;
   void server.exited.then((how) => {
     exit = how;
   });
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exit) throw serverFailure(server, `the server ${exit} before it was ready`);
     const status = await fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(1_000) })
@@ -141,7 +146,7 @@ export async function waitReady(server: PinnedServer): Promise<void> {
     if (status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw serverFailure(server, `GET /healthz did not answer 200 within ${READY_TIMEOUT_MS} ms`);
+  throw serverFailure(server, `GET /healthz did not answer 200 within ${timeoutMs} ms`);
 }
 
 let clockTicks: number | undefined;
@@ -157,4 +162,22 @@ export async function cpuSeconds(pid?: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime + stime
+}
+
+/** Resident memory of a process (VmRSS in /proc/<pid>/status), in MB. */
+export async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb) / 1024;
+}
+
+/** The median of five RSS samples 200 ms apart: one sample may catch a GC half done. */
+export async function steadyRssMb(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(await rssMb(pid));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return samples.sort((a, b) => a - b)[2]!;
 }

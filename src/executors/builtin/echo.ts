@@ -9,11 +9,15 @@ export const ECHO_COMMANDS = [
   '/input: asks for input; the next message on the task completes it',
   '/auth: asks for authentication (auth-required)',
   '/sleep 2000: works for 2 s (cancel it meanwhile), then completes',
+  '/delay 20 hello: waits 20 ms (cancel it meanwhile), then completes as an echo of "hello"',
   '/fail: ends in failed',
   '/reject: ends in rejected',
   '/reply hello: answers with a message instead of a task',
   '/throw: the agent throws (the task fails, saying why)',
 ] as const;
+
+// `/delay MS TEXT`: the text after the number is echoed as sent (spaces kept).
+const DELAY = /^\s*\/delay\s+(\d*)\s?([\s\S]*)$/;
 
 /**
  * A deterministic demo agent for demos, tests, benchmarks and the A2A TCK. Behaviour comes
@@ -52,6 +56,14 @@ export function createEchoAgent(): AgentExecutor {
           });
           await sleep(ms, context.signal);
           return complete(context, emit, [{ text: `slept ${ms} ms` }]);
+        }
+        case '/delay': {
+          // An agent that takes a while: no WORKING status, then exactly a plain echo's
+          // completion, so a benchmark sees what the gateway adds to a slow agent.
+          const [, digits = '', echoed = ''] = DELAY.exec(text) ?? [];
+          const ms = Math.min(digits ? Number(digits) : 1_000, 600_000);
+          await sleep(ms, context.signal);
+          return complete(context, emit, [{ text: echoed }]);
         }
         case '/fail':
           return emit({
