@@ -40,6 +40,8 @@ export interface TaskView {
 }
 
 const CACHE_SIZE = 10_000;
+/** Rows written before the view's statistics are refreshed (then a fifth of the table). */
+const ANALYZE_AFTER_ROWS = 2_000;
 
 const viewMigrations: Migration[] = [
   {
@@ -148,6 +150,20 @@ export async function createSqlTaskView(client: SqlClient, schema: string): Prom
     };
   }
 
+  // The planner picks the list queries' indexes from table statistics. Grown since they were
+  // taken, a filtered page plans as a scan and sort of every matching row, slower with every
+  // task (measured: ListTasks by status 5 → 29 ms at 20,000 tasks; 0.07 ms once analysed).
+  // PostgreSQL's autovacuum catches up within minutes; PGlite has none: refresh them here.
+  let changedSinceAnalyze = 0;
+  let analyzedAt = 0;
+  async function keepStatisticsFresh(changedRows: number): Promise<void> {
+    changedSinceAnalyze += changedRows;
+    if (changedSinceAnalyze < Math.max(ANALYZE_AFTER_ROWS, analyzedAt / 5)) return;
+    analyzedAt += changedSinceAnalyze;
+    changedSinceAnalyze = 0;
+    await client.query({ text: `analyze ${table}`, values: [] });
+  }
+
   /** From the kept counts, except for a time filter, which counts its index range. */
   async function countTasks(query: TaskListQuery, filter: string, values: unknown[]) {
     if (query.statusTimestampAfter) {
@@ -218,6 +234,7 @@ export async function createSqlTaskView(client: SqlClient, schema: string): Prom
         values: [JSON.stringify([...changed.values()].map(row))],
       });
       for (const task of changed.values()) remember(task);
+      await keepStatisticsFresh(changed.size);
     },
 
     async get(taskId, tenant) {
