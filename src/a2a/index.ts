@@ -1,3 +1,4 @@
+export { correlationId, echoCorrelationId } from './correlation.js';
 export { A2A_ERROR_CODES, A2aError, type JsonRpcError, toJsonRpcError } from './errors.js';
 export {
   AgentCardError,

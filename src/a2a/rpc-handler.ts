@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { HostedAgent } from './hosted-agents.js';
 import type { JsonRpcBinding, RpcReply } from './jsonrpc.js';
 import type { CallContext } from './rpc-methods.js';
-import type { RpcEnv } from './rpc-transport.js';
+import { type RpcEnv, rpcJson } from './rpc-transport.js';
 import { sseResponse } from './sse.js';
 
 export interface JsonRpcHandlerOptions {
@@ -31,7 +31,7 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
       ...(urlTenant !== undefined ? { urlTenant } : {}),
       principal: 'anonymous',
       correlationId,
-      signal: left.signal,
+      clientGone: () => left.signal,
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? { lastEventId } : {}),
     };
@@ -44,7 +44,9 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
     }
     if (reply.type === 'json') {
       left.stopWatching();
-      return reply.body === undefined ? c.body(null, 204) : c.json(reply.body as object);
+      return reply.body === undefined
+        ? new Response(null, { status: 204, headers: { 'x-correlation-id': correlationId } })
+        : rpcJson(c, reply.body);
     }
     return sseResponse(withErrors(reply), c.env?.outgoing, {
       heartbeatMs: options.heartbeatMs,
@@ -60,19 +62,28 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
 
 const CLIENT_GONE = new Error('the client went away');
 
-/** A signal aborted when the client goes away before its answer is complete. */
+/**
+ * A signal aborted when the client goes away before its answer is complete, made when first
+ * asked for: most calls answer at once and never need one.
+ */
 function clientGone(c: Context<RpcEnv>) {
-  const controller = new AbortController();
+  let controller: AbortController | undefined;
   // A reason of our own: an abort without one builds a DOMException (and its stack) each time.
-  const abort = () => controller.abort(CLIENT_GONE);
+  const abort = () => controller?.abort(CLIENT_GONE);
   const outgoing = c.env?.outgoing;
-  // Kept-alive connections outlive the request: whatever watches must be removed after it.
-  if (outgoing) outgoing.once('close', abort);
-  else c.req.raw.signal.addEventListener('abort', abort, { once: true });
   return {
-    signal: controller.signal,
+    get signal() {
+      if (!controller) {
+        controller = new AbortController();
+        // Kept-alive connections outlive the request: the watch is removed after it.
+        if (outgoing) outgoing.once('close', abort);
+        else c.req.raw.signal.addEventListener('abort', abort, { once: true });
+      }
+      return controller.signal;
+    },
     abort,
     stopWatching() {
+      if (!controller) return;
       if (outgoing) outgoing.off('close', abort);
       else c.req.raw.signal.removeEventListener('abort', abort);
     },

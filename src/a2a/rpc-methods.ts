@@ -4,8 +4,14 @@ import { A2aError } from './errors.js';
 import { parseParams } from './rpc-params.js';
 import type { A2aService, RequestContext, StreamItem } from './service.js';
 
-/** A request before its tenant is settled: the URL may name one, the params another. */
-export type CallContext = Omit<RequestContext, 'tenant'> & { urlTenant?: string };
+/**
+ * A request before its tenant is settled (the URL may name one, the params another), and
+ * before anyone asked to know when its client leaves (only calls that wait need to).
+ */
+export type CallContext = Omit<RequestContext, 'tenant' | 'signal'> & {
+  urlTenant?: string;
+  clientGone?: () => AbortSignal;
+};
 
 /** One JSON-RPC method: whether it answers with an SSE stream, and how it runs. */
 export type MethodEntry =
@@ -19,12 +25,13 @@ export type MethodEntry =
 function unary<S extends z.ZodType>(
   schema: S,
   call: (params: z.output<S>, ctx: RequestContext) => Promise<unknown>,
+  waits = false,
 ): MethodEntry {
   return {
     streams: false,
     run(raw, ctx) {
       const params = parseParams(schema, raw);
-      return call(params, scoped(ctx, params));
+      return call(params, scoped(ctx, params, waits));
     },
   };
 }
@@ -37,14 +44,14 @@ function streaming<S extends z.ZodType>(
     streams: true,
     run(raw, ctx) {
       const params = parseParams(schema, raw);
-      return call(params, scoped(ctx, params));
+      return call(params, scoped(ctx, params, true));
     },
   };
 }
 
 /** The tenant from the URL prefix or from the params' `tenant`; both given must agree. */
-function scoped(ctx: CallContext, params: unknown): RequestContext {
-  const { urlTenant, ...rest } = ctx;
+function scoped(ctx: CallContext, params: unknown, waits: boolean): RequestContext {
+  const { urlTenant, clientGone, ...rest } = ctx;
   const named = (params as { tenant?: unknown }).tenant;
   const fromParams = typeof named === 'string' && named !== '' ? named : undefined;
   if (urlTenant !== undefined && fromParams !== undefined && fromParams !== urlTenant) {
@@ -52,7 +59,8 @@ function scoped(ctx: CallContext, params: unknown): RequestContext {
       field: 'tenant',
     });
   }
-  return { ...rest, tenant: urlTenant ?? fromParams ?? '' };
+  const signal = waits ? clientGone?.() : undefined;
+  return { ...rest, tenant: urlTenant ?? fromParams ?? '', ...(signal ? { signal } : {}) };
 }
 
 /** Every v1.0 method (§9.4), each bound to its params schema and its service operation. */
@@ -60,7 +68,8 @@ export function createMethodTable(service: A2aService): Record<A2aMethod, Method
   const s = A2A_PARAMS_SCHEMAS;
   const push = () => service.pushNotificationConfig();
   return {
-    SendMessage: unary(s.SendMessage, service.sendMessage),
+    // A blocking SendMessage waits for the task: it must know when its client leaves.
+    SendMessage: unary(s.SendMessage, service.sendMessage, true),
     SendStreamingMessage: streaming(s.SendStreamingMessage, service.sendStreamingMessage),
     GetTask: unary(s.GetTask, service.getTask),
     ListTasks: unary(s.ListTasks, service.listTasks),

@@ -11,7 +11,7 @@ export interface RpcVariables {
   rpcBody: unknown;
   a2aVersion: ProtocolVersion;
   idempotencyKey: string | undefined;
-  /** Set by Hono's request-id middleware (the correlation id). */
+  /** The correlation id (correlation.ts). */
   requestId: string;
 }
 
@@ -23,9 +23,24 @@ export interface NodeBindings {
 
 export type RpcEnv = { Bindings: NodeBindings | undefined; Variables: RpcVariables };
 
+/**
+ * A JSON answer with the correlation id. Built as a plain Response with a plain header record:
+ * through @hono/node-server that is written without a web `Headers` object.
+ */
+export function rpcJson(c: Context<RpcEnv>, body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'x-correlation-id': c.get('requestId'),
+      ...(status === 413 ? { connection: 'close' } : {}),
+    },
+  });
+}
+
 /** A JSON-RPC error answer; transport errors carry id null unless the body named one. */
-export function rpcError(c: Context, error: A2aError, id: JsonRpcId = null, status = 200) {
-  return c.json({ jsonrpc: '2.0', id, error: toJsonRpcError(error).error }, status as 200);
+export function rpcError(c: Context<RpcEnv>, error: A2aError, id: JsonRpcId = null, status = 200) {
+  return rpcJson(c, { jsonrpc: '2.0', id, error: toJsonRpcError(error).error }, status);
 }
 
 /** §9.1: JSON-RPC bodies are JSON; anything else is ContentTypeNotSupportedError (-32005). */
@@ -62,8 +77,7 @@ export function readJsonBody(options: {
       ? await readIncoming(c.env.incoming, options.maxBytes)
       : await readRequest(c.req.raw, options.maxBytes);
     if (body === undefined) {
-      // The rest of the body is not read: close the connection rather than drain it.
-      c.header('Connection', 'close');
+      // The rest of the body is not read: the answer closes the connection rather than drain it.
       const message = `the request body exceeds ${options.maxBytes} bytes`;
       return rpcError(c, new A2aError('INVALID_REQUEST', message), null, 413);
     }

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
-import type { RpcEnv } from '../a2a/index.js';
+import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
 import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
@@ -21,7 +20,17 @@ export function createApp({ store, storeKind, logger, a2a }: AppDependencies): H
 
   // Every request gets a correlation id, stored with the events it causes and sent back; a
   // caller's own is kept, so its logs and our audit line up.
-  app.use(requestId({ headerName: 'X-Correlation-Id', limitLength: 128 }));
+  app.use(correlationId());
+  // JSON-RPC answers carry it themselves, without a Headers object; every other route here.
+  for (const path of [
+    '/healthz',
+    '/.well-known/*',
+    '/agents',
+    '/agents/*',
+    '/tasks/*',
+    '/:tenant/*',
+  ])
+    app.on(['GET', 'HEAD'], path, echoCorrelationId());
 
   // Healthy means: this process serves and its store answers a query.
   app.get('/healthz', async (c) => {

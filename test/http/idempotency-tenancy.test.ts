@@ -133,5 +133,21 @@ describeEachDatabase('idempotency, tenancy and correlation, on $name', ({ databa
     ).toBe(true);
     const generated = await send('/agents/echo', 'GetTask', { id: 'x' });
     expect(generated.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // A caller's id that is not a plain token is replaced, not echoed.
+    const replaced = await send('/agents/echo', 'GetTask', { id: 'x' }, { 'x-request-id': 'a b' });
+    expect(replaced.headers.get('x-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // Every other route answers with one too.
+    for (const path of [
+      '/healthz',
+      '/.well-known/agent-card.json',
+      '/agents',
+      '/acme/agents/echo/.well-known/agent-card.json',
+      `/tasks/${reply.body.result.task.id}/events`,
+    ]) {
+      const response = await fetch(`${gateway.url}${path}`, {
+        headers: { 'x-request-id': 'req-7' },
+      });
+      expect(response.headers.get('x-correlation-id'), path).toBe('req-7');
+    }
   });
 });
