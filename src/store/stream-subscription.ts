@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../events/index.js';
 import type { StreamSubscribeOptions, Subscription } from './event-store.js';
+import { iterateOnce } from './iterate-once.js';
 import type { LiveFeed } from './live-feed.js';
 
 export interface StreamSubscriptionContext {
@@ -29,7 +30,6 @@ export function createStreamSubscription(
   let version = options.afterVersion ?? 0;
   let position = 0;
   let closed = false;
-  let iterated = false;
   let draining = false;
   let overflowed = false;
   let wakeConsumer: (() => void) | undefined;
@@ -112,14 +112,6 @@ export function createStreamSubscription(
     }
   }
 
-  async function* run(): AsyncGenerator<StoredEvent> {
-    try {
-      yield* follow();
-    } finally {
-      subscription.close();
-    }
-  }
-
   const subscription: Subscription = {
     ready: Promise.resolve(0),
     get position() {
@@ -143,22 +135,7 @@ export function createStreamSubscription(
       notify();
       context.onClose?.();
     },
-    [Symbol.asyncIterator]() {
-      if (iterated) throw new Error('a subscription can be iterated only once');
-      iterated = true;
-      const generator = run();
-      return {
-        next: () => generator.next(),
-        return: async (value?: unknown) => {
-          subscription.close();
-          return generator.return(value as undefined);
-        },
-        throw: (error?: unknown) => generator.throw(error),
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-      };
-    },
+    [Symbol.asyncIterator]: iterateOnce(follow, () => subscription.close()),
   };
   if (options.signal?.aborted) subscription.close();
   return subscription;

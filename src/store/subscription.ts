@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../events/index.js';
 import type { SubscribeOptions, Subscription } from './event-store.js';
+import { iterateOnce } from './iterate-once.js';
 import type { Attachment, LiveFeed } from './live-feed.js';
 import { type EventFilter, matchesFilter, type StableReader } from './stable-reader.js';
 
@@ -44,7 +45,6 @@ export function createSubscription(
   // A failed head read surfaces when the subscription is iterated.
   ready.catch(() => {});
   let closed = false;
-  let iterated = false;
   let wakeConsumer: (() => void) | undefined;
   let attachment: Attachment | undefined;
   // Live events received and not yet handed out: live[head…]. `draining` is true while the
@@ -86,14 +86,6 @@ export function createSubscription(
       }
       read = [];
       if (!full || closed) return;
-    }
-  }
-
-  async function* run(): AsyncGenerator<StoredEvent> {
-    try {
-      yield* follow();
-    } finally {
-      subscription.close();
     }
   }
 
@@ -174,22 +166,7 @@ export function createSubscription(
       notify();
       context.onClose?.();
     },
-    [Symbol.asyncIterator]() {
-      if (iterated) throw new Error('a subscription can be iterated only once');
-      iterated = true;
-      const generator = run();
-      return {
-        next: () => generator.next(),
-        return: async (value?: unknown) => {
-          subscription.close();
-          return generator.return(value as undefined);
-        },
-        throw: (error?: unknown) => generator.throw(error),
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-      };
-    },
+    [Symbol.asyncIterator]: iterateOnce(follow, () => subscription.close()),
   };
   if (options.signal?.aborted) subscription.close();
   return subscription;
