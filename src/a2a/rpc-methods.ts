@@ -21,32 +21,34 @@ export type MethodEntry =
       run(params: unknown, ctx: CallContext): Promise<AsyncIterable<StreamItem>>;
     };
 
-/** A method whose params `schema` validates before `call` sees them, typed by the schema. */
+/**
+ * How a method runs: its params validated by `schema` (`call` sees them typed by it), in the
+ * request's settled scope, with a client-gone signal when it `waits`.
+ */
+function validated<S extends z.ZodType, R>(
+  schema: S,
+  call: (params: z.output<S>, ctx: RequestContext) => Promise<R>,
+  waits: boolean,
+) {
+  return (raw: unknown, ctx: CallContext): Promise<R> => {
+    const params = parseParams(schema, raw);
+    return call(params, scoped(ctx, params, waits));
+  };
+}
+
 function unary<S extends z.ZodType>(
   schema: S,
   call: (params: z.output<S>, ctx: RequestContext) => Promise<unknown>,
   waits = false,
 ): MethodEntry {
-  return {
-    streams: false,
-    run(raw, ctx) {
-      const params = parseParams(schema, raw);
-      return call(params, scoped(ctx, params, waits));
-    },
-  };
+  return { streams: false, run: validated(schema, call, waits) };
 }
 
 function streaming<S extends z.ZodType>(
   schema: S,
   call: (params: z.output<S>, ctx: RequestContext) => Promise<AsyncIterable<StreamItem>>,
 ): MethodEntry {
-  return {
-    streams: true,
-    run(raw, ctx) {
-      const params = parseParams(schema, raw);
-      return call(params, scoped(ctx, params, true));
-    },
-  };
+  return { streams: true, run: validated(schema, call, true) };
 }
 
 /** The tenant from the URL prefix or from the params' `tenant`; both given must agree. */
