@@ -73,7 +73,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
 
   const stamp = () => now().toISOString();
 
-  const runs_ = { commands, instance, logger, stamp };
+  const runDeps = { commands, instance, logger, stamp };
   const context = (task: TaskAggregate, cause?: StoredEvent) => sagaContext(instance, task, cause);
   const tryCommand = (task: TaskAggregate, command: TaskCommand, cause?: StoredEvent) =>
     tryTaskCommand(commands, task.id, command, context(task, cause));
@@ -90,7 +90,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       return;
     }
     const controller = new AbortController();
-    const done = runTask(runs_, {
+    const done = runTask(runDeps, {
       seen: task,
       runtime: options.runtimeFor(task.agent),
       resumed,
