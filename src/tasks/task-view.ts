@@ -28,9 +28,10 @@ export interface TaskListPage {
  * so GetTask and ListTasks never replay streams.
  */
 export interface TaskView {
-  /** Folds one event in; idempotent (an event at or below the row's version is ignored). */
-  apply(event: StoredEvent): Promise<void>;
-  /** Folds several events in, in order, with one write: what the projector calls. */
+  /**
+   * Folds events in, in order, with one write: what the projector calls. Idempotent: an event
+   * at or below a row's version is ignored.
+   */
   applyBatch(events: StoredEvent[]): Promise<void>;
   get(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
   /** Newest status first; keyset pages so a page costs the same wherever it starts. */
@@ -182,10 +183,6 @@ export async function createSqlTaskView(client: SqlClient, schema: string): Prom
   }
 
   const view: TaskView = {
-    apply(event) {
-      return view.applyBatch([event]);
-    },
-
     async applyBatch(events) {
       const records = events.filter((event) => isTaskEventType(event.type));
       if (records.length === 0) return;

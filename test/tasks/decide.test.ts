@@ -9,6 +9,7 @@ import {
   TaskTerminalError,
   toTask,
 } from '../../src/tasks/index.js';
+import { aSubmit } from '../support/task-builders.js';
 import { AT, aMessage, fold, given, status, submitted } from '../support/task-spec.js';
 
 const agentSays = (text: string) =>
@@ -16,28 +17,12 @@ const agentSays = (text: string) =>
 
 describe('task decider', () => {
   it('submits a new task, stamping the message with the task and context ids', () => {
-    given([])
-      .when({
-        type: 'SubmitTask',
-        taskId: 't-1',
-        contextId: 'c-1',
-        agent: 'echo',
-        message: aMessage(),
-        at: AT,
-      })
-      .thenEmits([submitted()]);
+    given([]).when(aSubmit()).thenEmits([submitted()]);
   });
 
   it('refuses to submit a task id twice', () => {
     given([submitted()])
-      .when({
-        type: 'SubmitTask',
-        taskId: 't-1',
-        contextId: 'c-1',
-        agent: 'echo',
-        message: aMessage(),
-        at: AT,
-      })
+      .when(aSubmit())
       .thenThrows(TaskConflictError, /already exists/);
   });
 
