@@ -1,1 +1,36 @@
-export { ALL_SCOPES, ANONYMOUS, hasScope, type Principal, SCOPES, type Scope } from './principal.js';
+export {
+  type ApiKeyRecord,
+  type ApiKeyStore,
+  type ApiKeyVerifier,
+  createApiKeyVerifier,
+  mintApiKey,
+  type NewApiKey,
+} from './api-keys.js';
+export {
+  type Authenticator,
+  type AuthenticatorOptions,
+  type AuthResult,
+  type Credentials,
+  createAuthenticator,
+} from './authenticator.js';
+export {
+  ASYMMETRIC_ALGORITHMS,
+  createJwtVerifier,
+  type IssuerConfig,
+  IssuerConfigSchema,
+  IssuersConfigSchema,
+  type JwtVerifier,
+  type JwtVerifierOptions,
+  TokenRejectedError,
+  type TrustedIssuer,
+  trustedIssuers,
+} from './jwt-verifier.js';
+export {
+  ALL_SCOPES,
+  ANONYMOUS,
+  hasScope,
+  type Principal,
+  SCOPES,
+  type Scope,
+} from './principal.js';
+export { apiKeysChannel, createSqlApiKeyStore } from './sql-api-keys.js';
