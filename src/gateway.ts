@@ -13,6 +13,7 @@ import {
 import { type Config, httpTimeouts } from './config/index.js';
 import { openWithRetry } from './database-retry.js';
 import { type AgentExecutor, createEchoAgent } from './executors/index.js';
+import { assertSafeExposure, createGatewayAuthenticator } from './gateway-auth.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import {
   assertPortAvailable,
@@ -74,6 +75,7 @@ interface Database {
 
 /** The composition root: config in, a listening gateway out. */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+  assertSafeExposure(config, logger);
   await assertPortAvailable(config.HOST, config.PORT);
   const agents = await loadHostedAgents(resolve(config.AGENT_CARDS_DIR));
   const runtimes = new Map(agents.map((agent) => [agent.name, runtimeOf(agent)]));
@@ -123,6 +125,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     await lifecycle.start();
     cleanups.push(() => lifecycle.stop());
 
+    const auth = await createGatewayAuthenticator(config, db.views);
+    cleanups.push(() => auth.close());
+
     const service = createA2aService({
       commands,
       view,
@@ -147,6 +152,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       store,
       storeKind: db.kind,
       logger,
+      ...(auth.authenticator.required
+        ? { auth: { authenticator: auth.authenticator, logger } }
+        : {}),
       a2a: {
         agents,
         binding: createJsonRpcBinding(service, { logger, maxBatch: config.JSONRPC_MAX_BATCH }),
@@ -313,9 +321,9 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
 export async function openEventStore(
   config: Config,
   logger: Logger,
-): Promise<{ store: EventStore; close: () => Promise<void> }> {
+): Promise<{ store: EventStore; views: SqlClient; close: () => Promise<void> }> {
   const db = await openDatabase(config, logger, 'cli');
-  return { store: db.store, close: () => db.close() };
+  return { store: db.store, views: db.views, close: () => db.close() };
 }
 
 /** Applies every pending migration (event store and read models), then closes (`migrate`). */

@@ -18,6 +18,10 @@ export const A2A_ERROR_CODES = {
   EXTENDED_AGENT_CARD_NOT_CONFIGURED: -32007,
   EXTENSION_SUPPORT_REQUIRED: -32008,
   VERSION_NOT_SUPPORTED: -32009,
+  // The gateway's own, outside both reserved ranges (JSON-RPC's -32000…-32099 and A2A's
+  // -32001…-32099): the HTTP answer says 401 or 403 as well (§3.3.2 "JSON-RPC custom error").
+  UNAUTHENTICATED: -31401,
+  PERMISSION_DENIED: -31403,
 } as const;
 export type A2aErrorKey = keyof typeof A2A_ERROR_CODES;
 
@@ -33,6 +37,7 @@ const DOMAIN_KEYS: Record<string, A2aErrorKey> = {
 };
 
 const A2A_DOMAIN = 'a2a-protocol.org';
+const GATEWAY_DOMAIN = 'a2a-gateway';
 const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';
 const BAD_REQUEST = 'type.googleapis.com/google.rpc.BadRequest';
 
@@ -68,12 +73,14 @@ export function toJsonRpcError(error: unknown): { error: JsonRpcError; internal:
   }
   const { key, message, details } = known;
   const data: unknown[] = [];
-  // A2A-specific errors (-32001…-32099) name their type in an ErrorInfo (§9.5, §5.4).
-  if (A2A_ERROR_CODES[key] > -32100) {
+  // A2A-specific errors (-32001…-32099) name their type in an ErrorInfo (§9.5, §5.4), and so
+  // do the gateway's own.
+  const code = A2A_ERROR_CODES[key];
+  if (code > -32100) {
     data.push({
       '@type': ERROR_INFO,
       reason: key,
-      domain: A2A_DOMAIN,
+      domain: code >= -32099 && code <= -32001 ? A2A_DOMAIN : GATEWAY_DOMAIN,
       ...(details.metadata ? { metadata: details.metadata } : {}),
     });
   }

@@ -23,6 +23,10 @@ export const HostedAgentFileSchema = z.strictObject({
   timeoutMs: z.int().min(100).max(86_400_000).default(300_000),
   /** What a restart does with a task this agent was running: run it again or fail it. */
   onRestart: z.enum(['resume', 'fail']).default('resume'),
+  /** Scopes a caller needs for this agent, on top of each method's own (a2a:send, …). */
+  auth: z
+    .strictObject({ scopes: z.array(z.string().regex(/^[\x21-\x7e]+$/)).default([]) })
+    .optional(),
 });
 
 export interface HostedAgent {
@@ -33,6 +37,8 @@ export interface HostedAgent {
   executor: ExecutorSpec;
   timeoutMs: number;
   onRestart: 'resume' | 'fail';
+  /** Scopes a caller needs for this agent beyond each method's own. */
+  requiredScopes: readonly string[];
   /** Where it came from, for error messages. */
   source: string;
   /** When the file last changed: the card's Last-Modified. */
@@ -96,6 +102,7 @@ export async function loadHostedAgents(dir: string): Promise<HostedAgent[]> {
       executor: parsed.data.executor,
       timeoutMs: parsed.data.timeoutMs,
       onRestart: parsed.data.onRestart,
+      requiredScopes: parsed.data.auth?.scopes ?? [],
       source: path,
       modifiedAt: mtime,
     });

@@ -1,4 +1,6 @@
 import type { Context } from 'hono';
+import { ANONYMOUS } from '../auth/index.js';
+import { A2A_ERROR_CODES } from './errors.js';
 import type { HostedAgent } from './hosted-agents.js';
 import type { JsonRpcBinding, RpcReply } from './jsonrpc.js';
 import type { CallContext } from './rpc-methods.js';
@@ -29,7 +31,7 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
     const ctx: CallContext = {
       agent,
       ...(urlTenant !== undefined ? { urlTenant } : {}),
-      principal: 'anonymous',
+      caller: c.get('caller') ?? ANONYMOUS,
       correlationId,
       clientGone: () => left.signal,
       ...(idempotencyKey ? { idempotencyKey } : {}),
@@ -46,7 +48,7 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
       left.stopWatching();
       return reply.body === undefined
         ? new Response(null, { status: 204, headers: { 'x-correlation-id': correlationId } })
-        : rpcJson(c, reply.body);
+        : (permissionDenied(c, reply.body) ?? rpcJson(c, reply.body));
     }
     return sseResponse(withErrors(reply), c.env?.outgoing, {
       heartbeatMs: options.heartbeatMs,
@@ -58,6 +60,28 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
       },
     });
   };
+}
+
+/**
+ * A single call refused for a missing scope is HTTP 403 with a challenge naming the scope
+ * (RFC 6750 §3.1); in a batch each call answers for itself and the batch is 200.
+ */
+function permissionDenied(c: Context<RpcEnv>, body: unknown): Response | undefined {
+  const error = (body as { error?: { code?: number; data?: unknown[] } } | undefined)?.error;
+  if (Array.isArray(body) || error?.code !== A2A_ERROR_CODES.PERMISSION_DENIED) return undefined;
+  const info = error.data?.find(
+    (item): item is { metadata: { scope: string } } =>
+      typeof (item as { metadata?: { scope?: unknown } }).metadata?.scope === 'string',
+  );
+  const challenge = info ? c.get('scopeChallenge')?.(info.metadata.scope) : undefined;
+  return new Response(JSON.stringify(body), {
+    status: 403,
+    headers: {
+      'content-type': 'application/json',
+      'x-correlation-id': c.get('requestId'),
+      ...(challenge ? { 'www-authenticate': challenge } : {}),
+    },
+  });
 }
 
 const CLIENT_GONE = new Error('the client went away');

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { hasScope, type Principal, SCOPES, type Scope } from '../auth/index.js';
 import { A2A_PARAMS_SCHEMAS, type A2aMethod } from '../protocol/index.js';
 import { A2aError } from './errors.js';
 import { parseParams } from './rpc-params.js';
@@ -8,7 +9,9 @@ import type { A2aService, RequestContext, StreamItem } from './service.js';
  * A request before its tenant is settled (the URL may name one, the params another), and
  * before anyone asked to know when its client leaves (only calls that wait need to).
  */
-export type CallContext = Omit<RequestContext, 'tenant' | 'signal'> & {
+export type CallContext = Omit<RequestContext, 'tenant' | 'signal' | 'principal'> & {
+  /** Who asks, as authentication proved it. */
+  caller: Principal;
   urlTenant?: string;
   clientGone?: () => AbortSignal;
 };
@@ -22,38 +25,73 @@ export type MethodEntry =
     };
 
 /**
- * How a method runs: its params validated by `schema` (`call` sees them typed by it), in the
- * request's settled scope, with a client-gone signal when it `waits`.
+ * How a method runs: the caller's scope checked, its params validated by `schema` (`call`
+ * sees them typed by it), in the request's settled tenant, with a client-gone signal when it
+ * `waits`. A caller asking about another tenant than its credentials' gets `foreign`: the
+ * answer a tenant with no such task would give, so nobody learns what another tenant holds.
  */
 function validated<S extends z.ZodType, R>(
+  scope: Scope | null,
   schema: S,
   call: (params: z.output<S>, ctx: RequestContext) => Promise<R>,
   waits: boolean,
+  foreign: (params: z.output<S>) => Promise<R>,
 ) {
   return (raw: unknown, ctx: CallContext): Promise<R> => {
+    assertScopes(ctx, scope);
     const params = parseParams(schema, raw);
-    return call(params, scoped(ctx, params, waits));
+    const settled = scoped(ctx, params, waits);
+    return settled ? call(params, settled) : foreign(params);
   };
 }
 
+/** `scope` (null: none beyond being authenticated) and whatever the agent's file requires. */
+function assertScopes(ctx: CallContext, scope: Scope | null): void {
+  for (const needed of [...(scope ? [scope] : []), ...ctx.agent.requiredScopes]) {
+    if (!hasScope(ctx.caller, needed)) {
+      throw new A2aError('PERMISSION_DENIED', `this call needs the scope ${needed}`, {
+        metadata: { scope: needed },
+      });
+    }
+  }
+}
+
+/** Another tenant's task, or the message that names one, reads as absent. */
+async function absentTask(params: unknown): Promise<never> {
+  const { id, message } = params as { id?: unknown; message?: { taskId?: unknown } };
+  const taskId = typeof id === 'string' ? id : message?.taskId;
+  if (typeof taskId === 'string') {
+    throw new A2aError('TASK_NOT_FOUND', `task ${taskId} not found`, { metadata: { taskId } });
+  }
+  // A new task in a tenant the credentials do not cover: no task exists to pretend about.
+  throw new A2aError('PERMISSION_DENIED', 'these credentials do not cover that tenant');
+}
+
 function unary<S extends z.ZodType>(
+  scope: Scope | null,
   schema: S,
   call: (params: z.output<S>, ctx: RequestContext) => Promise<unknown>,
-  waits = false,
+  options: { waits?: boolean; foreign?: (params: z.output<S>) => Promise<unknown> } = {},
 ): MethodEntry {
-  return { streams: false, run: validated(schema, call, waits) };
+  const foreign = options.foreign ?? absentTask;
+  return { streams: false, run: validated(scope, schema, call, options.waits ?? false, foreign) };
 }
 
 function streaming<S extends z.ZodType>(
+  scope: Scope,
   schema: S,
   call: (params: z.output<S>, ctx: RequestContext) => Promise<AsyncIterable<StreamItem>>,
 ): MethodEntry {
-  return { streams: true, run: validated(schema, call, true) };
+  return { streams: true, run: validated(scope, schema, call, true, absentTask) };
 }
 
-/** The tenant from the URL prefix or from the params' `tenant`; both given must agree. */
-function scoped(ctx: CallContext, params: unknown, waits: boolean): RequestContext {
-  const { urlTenant, clientGone, ...rest } = ctx;
+/**
+ * The tenant from the URL prefix or from the params' `tenant` (both given must agree), else
+ * the one the credentials are bound to. Undefined when the credentials are bound to another
+ * tenant than the one asked for (the admin scope covers every tenant).
+ */
+function scoped(ctx: CallContext, params: unknown, waits: boolean): RequestContext | undefined {
+  const { urlTenant, clientGone, caller, ...rest } = ctx;
   const named = (params as { tenant?: unknown }).tenant;
   const fromParams = typeof named === 'string' && named !== '' ? named : undefined;
   if (urlTenant !== undefined && fromParams !== undefined && fromParams !== urlTenant) {
@@ -61,26 +99,43 @@ function scoped(ctx: CallContext, params: unknown, waits: boolean): RequestConte
       field: 'tenant',
     });
   }
+  const asked = urlTenant ?? fromParams;
+  const bound = caller.scopes.has(SCOPES.admin) ? null : caller.tenant;
+  if (bound !== null && asked !== undefined && asked !== bound) return undefined;
   const signal = waits ? clientGone?.() : undefined;
-  return { ...rest, tenant: urlTenant ?? fromParams ?? '', ...(signal ? { signal } : {}) };
+  return {
+    ...rest,
+    principal: caller.name,
+    tenant: asked ?? bound ?? caller.tenant ?? '',
+    ...(signal ? { signal } : {}),
+  };
 }
 
 /** Every v1.0 method (§9.4), each bound to its params schema and its service operation. */
 export function createMethodTable(service: A2aService): Record<A2aMethod, MethodEntry> {
   const s = A2A_PARAMS_SCHEMAS;
   const push = () => service.pushNotificationConfig();
+  const { send, read, cancel } = SCOPES;
+  // Another tenant's list is an empty one.
+  const noTasks = async (params: { pageSize?: number | undefined }) => ({
+    tasks: [],
+    nextPageToken: '',
+    pageSize: params.pageSize ?? 50,
+    totalSize: 0,
+  });
   return {
     // A blocking SendMessage waits for the task: it must know when its client leaves.
-    SendMessage: unary(s.SendMessage, service.sendMessage, true),
-    SendStreamingMessage: streaming(s.SendStreamingMessage, service.sendStreamingMessage),
-    GetTask: unary(s.GetTask, service.getTask),
-    ListTasks: unary(s.ListTasks, service.listTasks),
-    CancelTask: unary(s.CancelTask, service.cancelTask),
-    SubscribeToTask: streaming(s.SubscribeToTask, service.subscribeToTask),
-    CreateTaskPushNotificationConfig: unary(s.CreateTaskPushNotificationConfig, push),
-    GetTaskPushNotificationConfig: unary(s.GetTaskPushNotificationConfig, push),
-    ListTaskPushNotificationConfigs: unary(s.ListTaskPushNotificationConfigs, push),
-    DeleteTaskPushNotificationConfig: unary(s.DeleteTaskPushNotificationConfig, push),
-    GetExtendedAgentCard: unary(s.GetExtendedAgentCard, () => service.getExtendedAgentCard()),
+    SendMessage: unary(send, s.SendMessage, service.sendMessage, { waits: true }),
+    SendStreamingMessage: streaming(send, s.SendStreamingMessage, service.sendStreamingMessage),
+    GetTask: unary(read, s.GetTask, service.getTask),
+    ListTasks: unary(read, s.ListTasks, service.listTasks, { foreign: noTasks }),
+    CancelTask: unary(cancel, s.CancelTask, service.cancelTask),
+    SubscribeToTask: streaming(read, s.SubscribeToTask, service.subscribeToTask),
+    CreateTaskPushNotificationConfig: unary(send, s.CreateTaskPushNotificationConfig, push),
+    GetTaskPushNotificationConfig: unary(read, s.GetTaskPushNotificationConfig, push),
+    ListTaskPushNotificationConfigs: unary(read, s.ListTaskPushNotificationConfigs, push),
+    DeleteTaskPushNotificationConfig: unary(send, s.DeleteTaskPushNotificationConfig, push),
+    // For any authenticated caller (§3.1.11): no scope beyond that.
+    GetExtendedAgentCard: unary(null, s.GetExtendedAgentCard, () => service.getExtendedAgentCard()),
   };
 }

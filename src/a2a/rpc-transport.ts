@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { Principal } from '../auth/index.js';
 import { MAX_BODY_DEPTH, nestsDeeperThan } from '../protocol/index.js';
 import { A2aError, toJsonRpcError } from './errors.js';
 import type { JsonRpcId } from './jsonrpc.js';
@@ -13,6 +14,10 @@ export interface RpcVariables {
   idempotencyKey: string | undefined;
   /** The correlation id (correlation.ts). */
   requestId: string;
+  /** Who asks, set by the authentication middleware (anonymous when there is none). */
+  caller: Principal;
+  /** The `WWW-Authenticate` of a 403 for a missing scope, when authentication is on. */
+  scopeChallenge: ((scope: string) => string) | undefined;
 }
 
 /** Node's request and response, when served by @hono/node-server (absent in `app.request`). */

@@ -5,6 +5,7 @@ import { createLogger } from '../observability/index.js';
 import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
 import { auditTable } from './audit-table.js';
+import { registerKeyCommands } from './key-commands.js';
 
 // `npm run cli -- <command>`: operator commands against the configured store.
 const program = new Command()
@@ -44,6 +45,8 @@ program
     console.log(options.json ? JSON.stringify(entries, null, 2) : auditTable(entries));
   });
 
+registerKeyCommands(program);
+
 async function readTimeline(
   taskId: string,
   tenant: string | undefined,
@@ -71,7 +74,11 @@ async function fetchTimeline(
 ): Promise<AuditEntry[] | undefined> {
   const base = url.replace(/\/+$/, '');
   const path = `${tenant ? `/${encodeURIComponent(tenant)}` : ''}/tasks/${encodeURIComponent(taskId)}/events`;
-  const response = await fetch(`${base}${path}`);
+  // A gateway with authentication on wants credentials: A2A_TOKEN (bearer) or A2A_API_KEY.
+  const headers: Record<string, string> = {};
+  if (process.env.A2A_TOKEN) headers.authorization = `Bearer ${process.env.A2A_TOKEN}`;
+  if (process.env.A2A_API_KEY) headers['x-api-key'] = process.env.A2A_API_KEY;
+  const response = await fetch(`${base}${path}`, { headers });
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`${base}${path} answered ${response.status}`);
   return ((await response.json()) as { events: AuditEntry[] }).events;

@@ -4,6 +4,11 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
+/** An on/off setting: true, false, 1, 0, yes, no. */
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
 /**
  * Every setting the gateway reads, from the environment, with its default. A bad value stops
  * start-up with the variable's name (see `loadConfig`).
@@ -61,6 +66,25 @@ const SettingsSchema = z.object({
   /** A connection with no bytes either way for this long is closed, unless its answer is being
    * worked on (a blocking call waiting for its task); 0: never. */
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * Issuers whose bearer JWTs are accepted: a JSON list, or `@path` of a JSON file. Each entry:
+   * issuer, audience, jwksUrl or jwksFile, algorithms (public-key only), tenantClaim.
+   */
+  AUTH_ISSUERS: z.string().min(1).optional(),
+  /** Accept API keys (made with `npm run cli -- keys add`). */
+  AUTH_API_KEYS: flag.default(false),
+  /** The header API keys come in. */
+  API_KEY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/)
+    .default('X-API-Key'),
+  /** Tolerated clock difference when checking a token's exp and nbf. */
+  AUTH_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(300).default(30),
+  /**
+   * Serve without authentication on a non-loopback address. Without any authentication
+   * configured the gateway otherwise serves on loopback only.
+   */
+  ALLOW_ANONYMOUS: flag.default(false),
 });
 
 /** The settings, with the rules that tie some of them together. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import {
   cardToV03,
   checkIdempotencyKey,
@@ -12,6 +12,8 @@ import {
   readJsonBody,
   requireJsonContentType,
 } from '../a2a/index.js';
+
+import { anyone } from './authenticate.js';
 
 export interface A2aRoutesOptions {
   agents: readonly HostedAgent[];
@@ -27,6 +29,8 @@ export interface A2aRoutesOptions {
   heartbeatMs: number;
   /** Aborted at shutdown: open streams end so clients resume elsewhere. */
   shutdown?: AbortSignal;
+  /** Settles the caller before the body is read (authenticate.ts); none: anonymous. */
+  authenticate?: MiddlewareHandler<RpcEnv>;
 }
 
 const TENANT = ':tenant{[A-Za-z0-9][A-Za-z0-9._-]*}';
@@ -41,6 +45,7 @@ export function mountA2aRoutes(app: Hono<RpcEnv>, options: A2aRoutesOptions): vo
     ...(options.shutdown ? { shutdown: options.shutdown } : {}),
   });
   const transport = [
+    options.authenticate ?? anyone,
     requireJsonContentType(),
     readJsonBody({ maxBytes: options.maxBodyBytes }),
     negotiateA2aVersion(),

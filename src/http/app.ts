@@ -4,17 +4,20 @@ import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
+import { type AuthenticationOptions, authenticate } from './authenticate.js';
 
 export interface AppDependencies {
   store: EventStore;
   /** Which adapter backs the store, as health checks report it. */
   storeKind: 'pglite' | 'postgres' | 'memory';
   logger: Logger;
-  a2a?: A2aRoutesOptions;
+  a2a?: Omit<A2aRoutesOptions, 'authenticate'>;
+  /** Who may call: JSON-RPC and audit routes authenticate with it. None: anonymous. */
+  auth?: AuthenticationOptions;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
-export function createApp({ store, storeKind, logger, a2a }: AppDependencies): Hono<RpcEnv> {
+export function createApp({ store, storeKind, logger, a2a, auth }: AppDependencies): Hono<RpcEnv> {
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
 
@@ -43,9 +46,14 @@ export function createApp({ store, storeKind, logger, a2a }: AppDependencies): H
     }
   });
 
-  if (a2a) mountA2aRoutes(app, a2a);
+  if (a2a)
+    mountA2aRoutes(app, {
+      ...a2a,
+      ...(auth ? { authenticate: authenticate(auth, 'json-rpc') } : {}),
+    });
   mountAuditRoutes(app, {
     store,
+    ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     heartbeatMs: a2a?.heartbeatMs ?? 15_000,
     ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
   });

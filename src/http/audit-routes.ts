@@ -1,8 +1,10 @@
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { type RpcEnv, sseResponse } from '../a2a/index.js';
+import { SCOPES } from '../auth/index.js';
 import { textProblem } from '../protocol/index.js';
 import type { EventStore } from '../store/index.js';
 import { followTask, isTerminal, readTaskTimeline, toAuditEntry } from '../tasks/index.js';
+import { anyone, callerOf, requireScope } from './authenticate.js';
 
 const STREAM_ENDED = new Error('the audit stream ended');
 
@@ -19,14 +21,21 @@ export function mountAuditRoutes(
     store: EventStore;
     heartbeatMs: number;
     shutdown?: AbortSignal;
+    authenticate?: MiddlewareHandler<RpcEnv>;
   },
 ): void {
+  const guard = options.authenticate ?? anyone;
   for (const prefix of ['', `/${TENANT}`]) {
-    app.get(`${prefix}/tasks/:id/events`, async (c) => {
+    app.get(`${prefix}/tasks/:id/events`, guard, async (c) => {
+      const denied = requireScope(c, SCOPES.read);
+      if (denied) return denied;
       const taskId = c.req.param('id');
-      const tenant = c.req.param('tenant') ?? '';
+      const tenant = auditTenant(callerOf(c), c.req.param('tenant'));
       // An id no task can have (a decoded %00 that the database would refuse) is simply absent.
-      const storable = textProblem(taskId) === undefined && textProblem(tenant) === undefined;
+      const storable =
+        tenant !== FOREIGN &&
+        textProblem(taskId) === undefined &&
+        (tenant === undefined || textProblem(tenant) === undefined);
       const timeline = storable ? await readTaskTimeline(options.store, taskId, tenant) : undefined;
       if (!timeline)
         return c.json({ error: 'not_found', message: `task ${taskId} not found` }, 404);
@@ -41,6 +50,23 @@ export function mountAuditRoutes(
       });
     });
   }
+}
+
+const FOREIGN = Symbol('another tenant');
+
+/**
+ * Whose timelines the caller may read: the URL's tenant if the credentials cover it (else
+ * FOREIGN: every task there reads as absent), its own tenant without one. The admin scope
+ * covers every tenant, and without a tenant in the URL reads any task (undefined).
+ */
+function auditTenant(
+  caller: ReturnType<typeof callerOf>,
+  urlTenant: string | undefined,
+): string | undefined | typeof FOREIGN {
+  if (caller.via !== 'anonymous' && caller.scopes.has(SCOPES.admin)) return urlTenant;
+  if (caller.tenant === null) return urlTenant ?? '';
+  if (urlTenant !== undefined && urlTenant !== caller.tenant) return FOREIGN;
+  return caller.tenant;
 }
 
 async function* live(store: EventStore, taskId: string, signal: AbortSignal) {

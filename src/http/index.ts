@@ -1,3 +1,8 @@
 export { type AppDependencies, createApp } from './app.js';
+export {
+  type AuthenticationOptions,
+  authenticate,
+  type Denial,
+} from './authenticate.js';
 export { assertPortAvailable, PortUnavailableError } from './port-check.js';
 export { type RunningServer, startHttpServer } from './server.js';

@@ -32,6 +32,7 @@ const agent: HostedAgent = {
   executor: { kind: 'builtin', agent: 'echo' },
   timeoutMs: 10_000,
   onRestart: 'resume',
+  requiredScopes: [],
   source: 'test',
   modifiedAt: new Date(0),
 };

@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import {
+  type Authenticator,
+  apiKeysChannel,
+  createApiKeyVerifier,
+  createAuthenticator,
+  createJwtVerifier,
+  createSqlApiKeyStore,
+  type IssuerConfig,
+  IssuersConfigSchema,
+  type TrustedIssuer,
+  trustedIssuers,
+} from './auth/index.js';
+import { type Config, ConfigError } from './config/index.js';
+import type { Logger } from './observability/index.js';
+import type { SqlClient } from './store/index.js';
+
+/** Whether any authentication is configured (decided before the database is opened). */
+export function authConfigured(config: Config): boolean {
+  return config.AUTH_ISSUERS !== undefined || config.AUTH_API_KEYS;
+}
+
+/**
+ * Refuses to serve anonymously beyond this machine: with no authentication configured, only
+ * a loopback address, unless ALLOW_ANONYMOUS says otherwise.
+ */
+export function assertSafeExposure(config: Config, logger: Logger): void {
+  if (authConfigured(config)) return;
+  if (!isLoopback(config.HOST) && !config.ALLOW_ANONYMOUS) {
+    throw new ConfigError([
+      `HOST: ${config.HOST} is reachable from other machines and no authentication is ` +
+        'configured; set AUTH_ISSUERS or AUTH_API_KEYS=true, or ALLOW_ANONYMOUS=true to ' +
+        'serve anyone who can reach the port',
+    ]);
+  }
+  logger.warn(
+    isLoopback(config.HOST)
+      ? 'no authentication configured: every caller is anonymous (serving on loopback only)'
+      : 'no authentication configured and ALLOW_ANONYMOUS=true: anyone who reaches the port may call',
+  );
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** `AUTH_ISSUERS`: inline JSON, or `@path` of a JSON file. */
+export async function issuerConfigs(setting: string): Promise<IssuerConfig[]> {
+  const source = setting.startsWith('@') ? setting.slice(1) : undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(source ? await readFile(source, 'utf8') : setting);
+  } catch (error) {
+    throw new ConfigError([`AUTH_ISSUERS: ${(error as Error).message}`]);
+  }
+  const parsed = IssuersConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `AUTH_ISSUERS.${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * The authenticator the configuration asks for. API keys live beside the events; a
+ * revocation in any process reaches every instance by NOTIFY, so it takes effect at once.
+ */
+export async function createGatewayAuthenticator(
+  config: Config,
+  views: SqlClient,
+  extraIssuers: readonly TrustedIssuer[] = [],
+): Promise<{ authenticator: Authenticator; close(): Promise<void> }> {
+  const configured = config.AUTH_ISSUERS ? await issuerConfigs(config.AUTH_ISSUERS) : [];
+  const issuers = [...(await trustedIssuers(configured)), ...extraIssuers];
+  const jwt =
+    issuers.length > 0
+      ? createJwtVerifier(issuers, { clockSkewS: config.AUTH_CLOCK_SKEW_S })
+      : undefined;
+  let stopListening = async () => {};
+  let apiKeys: { verifier: ReturnType<typeof createApiKeyVerifier>; header: string } | undefined;
+  if (config.AUTH_API_KEYS) {
+    const store = await createSqlApiKeyStore(views, config.DATABASE_SCHEMA);
+    const verifier = createApiKeyVerifier(store);
+    // An empty payload follows a lost connection: anything may have been missed.
+    stopListening = await views.listen(apiKeysChannel(config.DATABASE_SCHEMA), (id) =>
+      verifier.forget(id || undefined),
+    );
+    apiKeys = { verifier, header: config.API_KEY_HEADER };
+  }
+  return {
+    authenticator: createAuthenticator({
+      ...(jwt ? { jwt } : {}),
+      ...(apiKeys ? { apiKeys } : {}),
+    }),
+    close: () => stopListening(),
+  };
+}
