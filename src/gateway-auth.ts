@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  type ApiKeyStore,
   type Authenticator,
   apiKeysChannel,
   createApiKeyVerifier,
@@ -70,7 +71,7 @@ export async function createGatewayAuthenticator(
   config: Config,
   views: SqlClient,
   extraIssuers: readonly TrustedIssuer[] = [],
-): Promise<{ authenticator: Authenticator; close(): Promise<void> }> {
+): Promise<{ authenticator: Authenticator; apiKeys?: ApiKeyStore; close(): Promise<void> }> {
   const configured = config.AUTH_ISSUERS ? await issuerConfigs(config.AUTH_ISSUERS) : [];
   const issuers = [...(await trustedIssuers(configured)), ...extraIssuers];
   const jwt =
@@ -79,8 +80,9 @@ export async function createGatewayAuthenticator(
       : undefined;
   let stopListening = async () => {};
   let apiKeys: { verifier: ReturnType<typeof createApiKeyVerifier>; header: string } | undefined;
+  let store: ApiKeyStore | undefined;
   if (config.AUTH_API_KEYS) {
-    const store = await createSqlApiKeyStore(views, config.DATABASE_SCHEMA);
+    store = await createSqlApiKeyStore(views, config.DATABASE_SCHEMA);
     const verifier = createApiKeyVerifier(store);
     // An empty payload follows a lost connection: anything may have been missed.
     stopListening = await views.listen(apiKeysChannel(config.DATABASE_SCHEMA), (id) =>
@@ -93,6 +95,7 @@ export async function createGatewayAuthenticator(
       ...(jwt ? { jwt } : {}),
       ...(apiKeys ? { apiKeys } : {}),
     }),
+    ...(store ? { apiKeys: store } : {}),
     close: () => stopListening(),
   };
 }

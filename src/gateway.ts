@@ -155,6 +155,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       ...(auth.authenticator.required
         ? { auth: { authenticator: auth.authenticator, logger } }
         : {}),
+      ...(auth.apiKeys ? { apiKeys: auth.apiKeys } : {}),
       a2a: {
         agents,
         binding: createJsonRpcBinding(service, { logger, maxBatch: config.JSONRPC_MAX_BATCH }),

@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
+import type { ApiKeyStore } from '../auth/index.js';
 import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
+import { mountAdminRoutes } from './admin-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, authenticate } from './authenticate.js';
 
@@ -14,10 +16,13 @@ export interface AppDependencies {
   a2a?: Omit<A2aRoutesOptions, 'authenticate'>;
   /** Who may call: JSON-RPC and audit routes authenticate with it. None: anonymous. */
   auth?: AuthenticationOptions;
+  /** API keys managed over HTTP (`/admin/api-keys`, admin scope), when API keys are on. */
+  apiKeys?: ApiKeyStore;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
-export function createApp({ store, storeKind, logger, a2a, auth }: AppDependencies): Hono<RpcEnv> {
+export function createApp(deps: AppDependencies): Hono<RpcEnv> {
+  const { store, storeKind, logger, a2a, auth, apiKeys } = deps;
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
 
@@ -27,6 +32,7 @@ export function createApp({ store, storeKind, logger, a2a, auth }: AppDependenci
   // JSON-RPC answers carry it themselves, without a Headers object; every other route here.
   for (const path of [
     '/healthz',
+    '/admin/*',
     '/.well-known/*',
     '/agents',
     '/agents/*',
@@ -57,6 +63,12 @@ export function createApp({ store, storeKind, logger, a2a, auth }: AppDependenci
     heartbeatMs: a2a?.heartbeatMs ?? 15_000,
     ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
   });
+
+  if (apiKeys)
+    mountAdminRoutes(app, {
+      apiKeys,
+      ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+    });
 
   app.notFound((c) =>
     c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),

@@ -227,6 +227,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       const task: TaskAggregate = {
         ...evolve(undefined, submitted!, command.at),
         tenant: commandContext.tenant,
+        ...(commandContext.principal ? { owner: commandContext.principal } : {}),
         version: 0,
         position: 0,
       };

@@ -63,14 +63,19 @@ export interface RunRequest {
   staged?: AttributedCommand;
 }
 
-/** What the saga writes: its instance as the source, the triggering event as the cause. */
+/**
+ * What the saga writes: its instance as the source, the triggering event as the cause, on
+ * behalf of the principal who sent that message (or created the task).
+ */
 export function sagaContext(
   instance: string,
   task: TaskAggregate,
   cause?: StoredEvent,
 ): CommandContext {
+  const principal = cause?.metadata.principal ?? task.owner;
   return {
     tenant: task.tenant,
+    ...(principal ? { principal } : {}),
     correlationId: cause?.correlationId ?? `saga-${task.id}`,
     ...(cause ? { causationId: cause.id } : {}),
     source: `saga:${instance}`,

@@ -23,6 +23,8 @@ export interface TaskFold {
 export interface TaskAggregate extends TaskFold {
   /** Tenant the task belongs to ('' = default); invisible from any other (multi-tenancy). */
   tenant: string;
+  /** The principal whose message created the task, when one was recorded. */
+  owner?: string;
   /** Stream version of the last event folded in. */
   version: number;
   /** Global store position of the last event folded in. */
