@@ -1,3 +1,4 @@
+import { registerSecurityEvents } from './auth/index.js';
 import { createEventRegistry, type EventRegistry } from './events/index.js';
 import { registerTaskEvents } from './tasks/index.js';
 
@@ -6,5 +7,5 @@ import { registerTaskEvents } from './tasks/index.js';
  * validates appends against it; `npm run schemas` publishes it under `schemas/events/`.
  */
 export function createGatewayRegistry(): EventRegistry {
-  return registerTaskEvents(createEventRegistry());
+  return registerSecurityEvents(registerTaskEvents(createEventRegistry()));
 }

@@ -10,6 +10,7 @@ import {
   type HostedAgent,
   loadHostedAgents,
 } from './a2a/index.js';
+import { createDenialRecorder, createRateLimiter } from './auth/index.js';
 import { type Config, httpTimeouts } from './config/index.js';
 import { openWithRetry } from './database-retry.js';
 import { type AgentExecutor, createEchoAgent } from './executors/index.js';
@@ -127,6 +128,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
 
     const auth = await createGatewayAuthenticator(config, db.views);
     cleanups.push(() => auth.close());
+    const denials = createDenialRecorder(store, {
+      perSecond: config.SECURITY_AUDIT_PER_SECOND,
+      burst: Math.max(1, Math.ceil(config.SECURITY_AUDIT_PER_SECOND * 4)),
+      onError: (error) => logger.warn('could not record a refusal', { error }),
+    });
+    cleanups.push(() => denials.flush());
 
     const service = createA2aService({
       commands,
@@ -153,7 +160,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       storeKind: db.kind,
       logger,
       ...(auth.authenticator.required
-        ? { auth: { authenticator: auth.authenticator, logger } }
+        ? {
+            auth: {
+              authenticator: auth.authenticator,
+              logger,
+              denials,
+              rateLimiter: createRateLimiter({
+                perSecond: config.RATE_LIMIT_PER_SECOND,
+                burst: config.RATE_LIMIT_BURST,
+              }),
+            },
+          }
         : {}),
       ...(auth.apiKeys ? { apiKeys: auth.apiKeys } : {}),
       a2a: {

@@ -22,6 +22,7 @@ export const A2A_ERROR_CODES = {
   // -32001…-32099): the HTTP answer says 401 or 403 as well (§3.3.2 "JSON-RPC custom error").
   UNAUTHENTICATED: -31401,
   PERMISSION_DENIED: -31403,
+  RATE_LIMITED: -31429,
 } as const;
 export type A2aErrorKey = keyof typeof A2A_ERROR_CODES;
 

@@ -32,6 +32,7 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
       agent,
       ...(urlTenant !== undefined ? { urlTenant } : {}),
       caller: c.get('caller') ?? ANONYMOUS,
+      ...(c.get('deny') ? { denied: c.get('deny') } : {}),
       correlationId,
       clientGone: () => left.signal,
       ...(idempotencyKey ? { idempotencyKey } : {}),

@@ -14,6 +14,8 @@ export type CallContext = Omit<RequestContext, 'tenant' | 'signal' | 'principal'
   caller: Principal;
   urlTenant?: string;
   clientGone?: () => AbortSignal;
+  /** Told of each refusal after authentication (a missing scope, another tenant). */
+  denied?: (reason: string) => void;
 };
 
 /** One JSON-RPC method: whether it answers with an SSE stream, and how it runs. */
@@ -41,7 +43,9 @@ function validated<S extends z.ZodType, R>(
     assertScopes(ctx, scope);
     const params = parseParams(schema, raw);
     const settled = scoped(ctx, params, waits);
-    return settled ? call(params, settled) : foreign(params);
+    if (settled) return call(params, settled);
+    ctx.denied?.('credentials bound to another tenant');
+    return foreign(params);
   };
 }
 
@@ -49,6 +53,7 @@ function validated<S extends z.ZodType, R>(
 function assertScopes(ctx: CallContext, scope: Scope | null): void {
   for (const needed of [...(scope ? [scope] : []), ...ctx.agent.requiredScopes]) {
     if (!hasScope(ctx.caller, needed)) {
+      ctx.denied?.(`missing scope ${needed}`);
       throw new A2aError('PERMISSION_DENIED', `this call needs the scope ${needed}`, {
         metadata: { scope: needed },
       });
@@ -91,7 +96,7 @@ function streaming<S extends z.ZodType>(
  * tenant than the one asked for (the admin scope covers every tenant).
  */
 function scoped(ctx: CallContext, params: unknown, waits: boolean): RequestContext | undefined {
-  const { urlTenant, clientGone, caller, ...rest } = ctx;
+  const { urlTenant, clientGone, caller, denied: _, ...rest } = ctx;
   const named = (params as { tenant?: unknown }).tenant;
   const fromParams = typeof named === 'string' && named !== '' ? named : undefined;
   if (urlTenant !== undefined && fromParams !== undefined && fromParams !== urlTenant) {

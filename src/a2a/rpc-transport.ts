@@ -18,6 +18,8 @@ export interface RpcVariables {
   caller: Principal;
   /** The `WWW-Authenticate` of a 403 for a missing scope, when authentication is on. */
   scopeChallenge: ((scope: string) => string) | undefined;
+  /** Tells the security audit of a refusal decided after authentication. */
+  deny: ((reason: string) => void) | undefined;
 }
 
 /** Node's request and response, when served by @hono/node-server (absent in `app.request`). */

@@ -33,4 +33,15 @@ export {
   SCOPES,
   type Scope,
 } from './principal.js';
+export { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+export {
+  ACCESS_DENIED,
+  type AccessDenied,
+  AccessDeniedSchema,
+  createDenialRecorder,
+  type Denial,
+  type DenialRecorder,
+  registerSecurityEvents,
+  SECURITY_STREAM,
+} from './security-events.js';
 export { apiKeysChannel, createSqlApiKeyStore } from './sql-api-keys.js';

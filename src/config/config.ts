@@ -85,6 +85,12 @@ const SettingsSchema = z.object({
    * configured the gateway otherwise serves on loopback only.
    */
   ALLOW_ANONYMOUS: flag.default(false),
+  /** Calls each authenticated principal may make per second on average (0: no limit). */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
+  /** ...and in one burst, above that average. */
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  /** Refusals (401, 403) recorded in the security audit per second at most; more are counted. */
+  SECURITY_AUDIT_PER_SECOND: z.coerce.number().min(0.1).default(5),
 });
 
 /** The settings, with the rules that tie some of them together. */

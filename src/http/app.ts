@@ -33,6 +33,7 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   for (const path of [
     '/healthz',
     '/admin/*',
+    '/audit/*',
     '/.well-known/*',
     '/agents',
     '/agents/*',

@@ -1,6 +1,6 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { type RpcEnv, sseResponse } from '../a2a/index.js';
-import { SCOPES } from '../auth/index.js';
+import { SCOPES, SECURITY_STREAM } from '../auth/index.js';
 import { textProblem } from '../protocol/index.js';
 import type { EventStore } from '../store/index.js';
 import { followTask, isTerminal, readTaskTimeline, toAuditEntry } from '../tasks/index.js';
@@ -25,12 +25,38 @@ export function mountAuditRoutes(
   },
 ): void {
   const guard = options.authenticate ?? anyone;
+
+  // Refused requests (security-events.ts), oldest first, paged by `after` (a version).
+  app.get('/audit/security', guard, async (c) => {
+    const denied = requireScope(c, SCOPES.admin);
+    if (denied) return denied;
+    const after = Math.max(0, Number.parseInt(c.req.query('after') ?? '0', 10) || 0);
+    const limit = Math.min(
+      1_000,
+      Math.max(1, Number.parseInt(c.req.query('limit') ?? '100', 10) || 100),
+    );
+    const events = await options.store.readStream(SECURITY_STREAM, {
+      fromVersion: after + 1,
+      limit,
+    });
+    return c.json({
+      events: events.map((event) => ({
+        version: event.streamVersion,
+        position: event.globalPosition,
+        timestamp: event.timestamp,
+        ...(event.metadata.tenant ? { tenant: event.metadata.tenant } : {}),
+        ...(event.data as object),
+      })),
+      next: events.length === limit ? events.at(-1)!.streamVersion : null,
+    });
+  });
   for (const prefix of ['', `/${TENANT}`]) {
     app.get(`${prefix}/tasks/:id/events`, guard, async (c) => {
       const denied = requireScope(c, SCOPES.read);
       if (denied) return denied;
       const taskId = c.req.param('id');
       const tenant = auditTenant(callerOf(c), c.req.param('tenant'));
+      if (tenant === FOREIGN) c.get('deny')?.('credentials bound to another tenant');
       // An id no task can have (a decoded %00 that the database would refuse) is simply absent.
       const storable =
         tenant !== FOREIGN &&

@@ -1,6 +1,13 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { A2A_ERROR_CODES, type RpcEnv } from '../a2a/index.js';
-import { ANONYMOUS, type Authenticator, hasScope, type Principal } from '../auth/index.js';
+import {
+  ANONYMOUS,
+  type Authenticator,
+  type DenialRecorder,
+  hasScope,
+  type Principal,
+  type RateLimiter,
+} from '../auth/index.js';
 import type { Logger } from '../observability/index.js';
 
 /** How a refused request is answered: as JSON-RPC (id null: the body is not read) or plain. */
@@ -9,28 +16,23 @@ export type AuthAnswer = 'json-rpc' | 'json';
 export interface AuthenticationOptions {
   authenticator: Authenticator;
   logger: Logger;
-  /** Told of every refusal (the security audit), after the answer is decided. */
-  onDenied?: (denial: Denial) => void;
-}
-
-export interface Denial {
-  kind: 'unauthenticated' | 'forbidden';
-  principal: string;
-  reason: string;
-  path: string;
-  remoteAddress: string | undefined;
+  /** The security audit: every refusal, rate-limited. */
+  denials?: DenialRecorder;
+  /** Calls per principal; over the limit is 429 with Retry-After. */
+  rateLimiter?: RateLimiter;
 }
 
 /**
  * Authenticates before anything else of the request is read: an unauthenticated caller costs
  * no body parse. A refusal is HTTP 401 with a `WWW-Authenticate` challenge; which check failed
- * goes to the log, not to the client.
+ * goes to the log and the security audit, not to the client. An authenticated caller over
+ * its rate is 429 with `Retry-After`.
  */
 export function authenticate(
   options: AuthenticationOptions,
   answer: AuthAnswer,
 ): MiddlewareHandler<RpcEnv> {
-  const { authenticator, logger } = options;
+  const { authenticator, logger, denials, rateLimiter } = options;
   const scopeChallenge = authenticator.required
     ? (scope: string) => authenticator.insufficientScope(scope)
     : undefined;
@@ -40,49 +42,83 @@ export function authenticate(
       authorization: c.req.header('authorization'),
       apiKey: header ? c.req.header(header) : undefined,
     });
-    if (result.ok) {
-      c.set('caller', result.principal);
-      c.set('scopeChallenge', scopeChallenge);
-      return next();
+    const remoteAddress = c.env?.incoming?.socket.remoteAddress;
+    const where = { path: c.req.path, ...(remoteAddress ? { remoteAddress } : {}) };
+    if (!result.ok) {
+      const denial = {
+        kind: 'unauthenticated' as const,
+        principal: 'anonymous',
+        reason: result.reason,
+        ...where,
+      };
+      logger.info('authentication failed', denial);
+      denials?.record(denial);
+      return refuse(
+        c,
+        answer,
+        401,
+        'UNAUTHENTICATED',
+        'authentication required: present valid credentials',
+        {
+          'www-authenticate': result.challenge,
+        },
+      );
     }
-    const denial: Denial = {
-      kind: 'unauthenticated',
-      principal: 'anonymous',
-      reason: result.reason,
-      path: c.req.path,
-      remoteAddress: c.env?.incoming?.socket.remoteAddress,
-    };
-    logger.info('authentication failed', { ...denial });
-    options.onDenied?.(denial);
-    const message = 'authentication required: present valid credentials';
-    const body =
-      answer === 'json-rpc'
-        ? {
-            jsonrpc: '2.0',
-            id: null,
-            error: {
-              code: A2A_ERROR_CODES.UNAUTHENTICATED,
-              message,
-              data: [
-                {
-                  '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-                  reason: 'UNAUTHENTICATED',
-                  domain: 'a2a-gateway',
-                },
-              ],
-            },
-          }
-        : { error: 'unauthenticated', message };
-    return new Response(JSON.stringify(body), {
-      status: 401,
-      headers: {
-        'content-type': 'application/json',
-        'www-authenticate': result.challenge,
-        'x-correlation-id': c.get('requestId'),
-        'cache-control': 'no-store',
-      },
-    });
+    const { principal } = result;
+    const wait = rateLimiter?.retryAfterS(principal) ?? 0;
+    if (wait > 0) {
+      return refuse(c, answer, 429, 'RATE_LIMITED', `too many requests: retry in ${wait} s`, {
+        'retry-after': String(wait),
+      });
+    }
+    c.set('caller', principal);
+    c.set('scopeChallenge', scopeChallenge);
+    if (authenticator.required) {
+      c.set('deny', (reason: string) => {
+        const denial = { kind: 'forbidden' as const, principal: principal.name, reason, ...where };
+        logger.info('request refused', denial);
+        denials?.record({ ...denial, ...(principal.tenant ? { tenant: principal.tenant } : {}) });
+      });
+    }
+    return next();
   };
+}
+
+function refuse(
+  c: Context<RpcEnv>,
+  answer: AuthAnswer,
+  status: 401 | 429,
+  reason: 'UNAUTHENTICATED' | 'RATE_LIMITED',
+  message: string,
+  headers: Record<string, string>,
+): Response {
+  const body =
+    answer === 'json-rpc'
+      ? {
+          jsonrpc: '2.0',
+          id: null,
+          error: {
+            code: A2A_ERROR_CODES[reason],
+            message,
+            data: [
+              {
+                '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+                reason,
+                domain: 'a2a-gateway',
+              },
+            ],
+          },
+        }
+      : { error: reason.toLowerCase(), message };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'x-correlation-id': c.get('requestId'),
+      'cache-control': 'no-store',
+      ...headers,
+    },
+  });
 }
 
 /** No authentication configured: every caller is anonymous. */
@@ -98,6 +134,7 @@ export function callerOf(c: Context<RpcEnv>): Principal {
 /** A plain-JSON 403 for a caller without `scope`, or undefined when it has it. */
 export function requireScope(c: Context<RpcEnv>, scope: string): Response | undefined {
   if (hasScope(callerOf(c), scope)) return undefined;
+  c.get('deny')?.(`missing scope ${scope}`);
   const challenge = c.get('scopeChallenge')?.(scope);
   return new Response(
     JSON.stringify({ error: 'forbidden', message: `this route needs the scope ${scope}` }),

@@ -2,7 +2,6 @@ export { type AppDependencies, createApp } from './app.js';
 export {
   type AuthenticationOptions,
   authenticate,
-  type Denial,
 } from './authenticate.js';
 export { assertPortAvailable, PortUnavailableError } from './port-check.js';
 export { type RunningServer, startHttpServer } from './server.js';
