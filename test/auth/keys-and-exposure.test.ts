@@ -60,7 +60,7 @@ describe('safe defaults: anonymous only on loopback', () => {
     } finally {
       await gateway.stop();
     }
-  });
+  }, 90_000);
 });
 
 describe('keys CLI on the embedded store', () => {

@@ -130,6 +130,8 @@ describe('refusals over HTTP: 429 with Retry-After, and the security audit', () 
     let entries: Entry[] = [];
     await eventually(async () => {
       const response = await fetch(`${gateway.url}/audit/security?limit=1000`, { headers: admin });
+      // This gateway allows one call a second: a poll too soon is a 429.
+      if (!response.ok) return false;
       entries = ((await response.json()) as { events: Entry[] }).events;
       return entries.some((entry) => entry.kind === 'forbidden');
     }, 5_000);
@@ -137,8 +139,11 @@ describe('refusals over HTTP: 429 with Retry-After, and the security audit', () 
     // 30 refusals, far fewer records: the rest are counted, not lost.
     expect(unauthenticated.length).toBeLessThan(30);
     const forbidden = entries.find((entry) => entry.kind === 'forbidden')!;
-    expect(forbidden).toMatchObject({ principal: 'reader', reason: 'missing scope a2a:send' });
-    expect(forbidden.suppressed).toBeGreaterThan(0);
+    // Recorded itself, or (its slot taken by the count of the flood) as a count naming it.
+    expect(forbidden, JSON.stringify(entries)).toMatchObject({
+      principal: 'reader',
+      reason: expect.stringContaining('missing scope a2a:send'),
+    });
     expect(
       unauthenticated.length + entries.reduce((sum, entry) => sum + entry.suppressed, 0),
     ).toBeGreaterThanOrEqual(30);
