@@ -29,6 +29,12 @@ const EC_ALGORITHMS: Record<string, string> = {
   'P-384': 'ES384',
   'P-521': 'ES512',
 };
+/** Node names curves as OpenSSL does. */
+const OPENSSL_CURVES: Record<string, string> = {
+  prime256v1: 'P-256',
+  secp384r1: 'P-384',
+  secp521r1: 'P-521',
+};
 const PUBLIC_MEMBERS: Record<string, readonly string[]> = {
   EC: ['kty', 'crv', 'x', 'y'],
   OKP: ['kty', 'crv', 'x'],
@@ -65,8 +71,9 @@ async function fromPem(pem: string): Promise<KeyMaterial> {
   const key = createPrivateKey(pem);
   const type = key.asymmetricKeyType;
   const kty = type === 'ec' ? 'EC' : type === 'ed25519' ? 'OKP' : type === 'rsa' ? 'RSA' : type;
-  const crv = type === 'ed25519' ? 'Ed25519' : key.asymmetricKeyDetails?.namedCurve;
-  const alg = defaultAlgorithm(kty, crv === 'prime256v1' ? 'P-256' : crv);
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  const crv = type === 'ed25519' ? 'Ed25519' : curve && (OPENSSL_CURVES[curve] ?? curve);
+  const alg = defaultAlgorithm(kty, crv);
   const imported = await importPKCS8(pem, alg, { extractable: true });
   return materialOf(await exportJWK(imported), alg);
 }
