@@ -1,5 +1,6 @@
 import type { SqlClient } from '../store/index.js';
-import { ASSERTION_ALGORITHMS, CLIENT_AUTH_METHODS } from './client-authentication.js';
+import { CLIENT_AUTH_METHODS } from './client-authentication.js';
+import { ASYMMETRIC_ALGORITHMS, type TrustedIssuer } from './jwt-verifier.js';
 import { createSqlOAuthClients, type OAuthClients } from './oauth-clients.js';
 import { ALL_SCOPES } from './principal.js';
 import { createReplayGuard } from './replay-guard.js';
@@ -29,6 +30,8 @@ export interface AuthorizationServerOptions {
   signingKeyFile?: string;
   /** `SIGNING_KEY_ALG`, for keys the ring generates. */
   algorithm?: SigningAlgorithm;
+  /** `AUTH_CLOCK_SKEW_S`, for client assertions. Default 30. */
+  clockSkewS?: number;
   now?: () => number;
 }
 
@@ -51,6 +54,11 @@ export interface AuthorizationServer {
   /** `POST /oauth/token`, without HTTP. */
   token(request: TokenRequest): Promise<TokenResponse>;
   metadata: AuthorizationServerMetadata;
+  /**
+   * Its tokens as the gateway's JWT verifier trusts them, keys straight from the ring (no
+   * HTTP): `createGatewayAuthenticator(config, views, [server.trustedIssuer])`.
+   */
+  trustedIssuer: TrustedIssuer;
 }
 
 /**
@@ -76,7 +84,7 @@ export async function createAuthorizationServer(
     jwks_uri: `${issuer}${OAUTH_PATHS.jwks}`,
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
-    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
+    token_endpoint_auth_signing_alg_values_supported: [...ASYMMETRIC_ALGORITHMS],
     scopes_supported: [...ALL_SCOPES],
     // No authorization endpoint: client credentials need none.
     response_types_supported: [],
@@ -89,7 +97,16 @@ export async function createAuthorizationServer(
     audience: options.audience,
     tokenTtlS: options.tokenTtlS,
     replay: createReplayGuard(options.now ? { now: options.now } : {}),
+    ...(options.clockSkewS !== undefined ? { clockSkewS: options.clockSkewS } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
-  return { issuer, keys, clients, token, metadata };
+  const trustedIssuer: TrustedIssuer = {
+    issuer,
+    audience: options.audience,
+    // The ring's getKey matches a token's alg to its key's: any public-key algorithm is safe.
+    algorithms: ASYMMETRIC_ALGORITHMS,
+    tenantClaim: 'tenant',
+    keys: (header) => keys.getKey(header),
+  };
+  return { issuer, keys, clients, token, metadata, trustedIssuer };
 }

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { ASYMMETRIC_ALGORITHMS } from './jwt-verifier.js';
 import type { OAuthClient, OAuthClients } from './oauth-clients.js';
 import type { ReplayGuard } from './replay-guard.js';
 
@@ -9,26 +10,10 @@ export const CLIENT_AUTH_METHODS = [
 ] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
-/** Asymmetric only: a client's registered keys are public, so no HMAC and never `none`. */
-export const ASSERTION_ALGORITHMS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-];
-
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** A client assertion must expire within this of now: one request's worth, not a credential. */
 const MAX_ASSERTION_LIFETIME_S = 300;
-const CLOCK_TOLERANCE_S = 30;
 
 export type ClientAuthentication =
   | { ok: true; client: OAuthClient; method: ClientAuthMethod }
@@ -44,6 +29,8 @@ export interface ClientAuthenticationOptions {
   /** What an assertion's `aud` may name: the token endpoint's URL, the issuer. */
   audiences: readonly string[];
   replay: ReplayGuard;
+  /** Tolerated clock difference for an assertion's `exp` and `nbf`. */
+  clockSkewS: number;
   now: () => number;
 }
 
@@ -125,12 +112,13 @@ async function assertion(
   let jti: string;
   try {
     const { payload } = await jwtVerify(jwt, createLocalJWKSet(client.jwks), {
-      algorithms: ASSERTION_ALGORITHMS,
+      // Public-key algorithms only: the client's registered keys are public, so no HMAC.
+      algorithms: [...ASYMMETRIC_ALGORITHMS],
       issuer: client.clientId,
       subject: client.clientId,
       audience: [...options.audiences],
       requiredClaims: ['exp', 'jti'],
-      clockTolerance: CLOCK_TOLERANCE_S,
+      clockTolerance: options.clockSkewS,
       currentDate: new Date(options.now()),
     });
     exp = payload.exp!;
@@ -138,11 +126,11 @@ async function assertion(
   } catch (error) {
     return refuse(`client_assertion of ${client.clientId}: ${(error as Error).message}`);
   }
-  if (exp * 1_000 > options.now() + (MAX_ASSERTION_LIFETIME_S + CLOCK_TOLERANCE_S) * 1_000)
+  if (exp * 1_000 > options.now() + (MAX_ASSERTION_LIFETIME_S + options.clockSkewS) * 1_000)
     return refuse(`client_assertion of ${client.clientId} expires too late`);
   // Recorded only once the signature holds: nobody else can fill the guard for a client.
   // ...and until jose would stop accepting it: past `exp` by the clock tolerance.
-  const until = (exp + CLOCK_TOLERANCE_S) * 1_000;
+  const until = (exp + options.clockSkewS) * 1_000;
   const seen = options.replay.remember(`${client.clientId} ${jti}`, until);
   if (seen !== 'new') return refuse(`client_assertion of ${client.clientId}: jti ${seen}`);
   return { ok: true, client, method: 'private_key_jwt' };

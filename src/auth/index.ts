@@ -21,7 +21,6 @@ export {
   OAUTH_PATHS,
 } from './authorization-server.js';
 export {
-  ASSERTION_ALGORITHMS,
   CLIENT_AUTH_METHODS,
   type ClientAuthMethod,
   JWT_BEARER_ASSERTION,

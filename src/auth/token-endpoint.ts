@@ -40,6 +40,8 @@ export interface TokenEndpointOptions {
   audience: string;
   tokenTtlS: number;
   replay: ReplayGuard;
+  /** Tolerated clock difference for client assertions. Default 30 s. */
+  clockSkewS?: number;
   now?: () => number;
 }
 
@@ -62,6 +64,7 @@ export function createTokenEndpoint(
     clients: options.clients,
     audiences: [options.tokenEndpoint, options.issuer],
     replay: options.replay,
+    clockSkewS: options.clockSkewS ?? 30,
     now,
   };
 

@@ -15,7 +15,11 @@ import {
   SignJWT,
 } from 'jose';
 import { afterEach, expect, it } from 'vitest';
-import { createAuthorizationServer, JWT_BEARER_ASSERTION } from '../../src/auth/index.js';
+import {
+  createAuthorizationServer,
+  createJwtVerifier,
+  JWT_BEARER_ASSERTION,
+} from '../../src/auth/index.js';
 import { describeEachDatabase } from '../support/services.js';
 import {
   basic,
@@ -79,6 +83,24 @@ describeEachDatabase('built-in OAuth authorization server on $name', ({ database
     });
     expect(payload.exp! - payload.iat!).toBe(600);
     expect(payload.jti).toEqual(expect.any(String));
+  });
+
+  it("gives the gateway's JWT verifier its tokens as a trusted issuer: the client is the principal", async () => {
+    const { url, server } = await start();
+    const { secret } = await server.clients.add({
+      clientId: 'billing',
+      tenant: 'acme',
+      scopes: ['a2a:send', 'a2a:read'],
+    });
+    const answer = await requestToken(url, CLIENT_CREDENTIALS, basic('billing', secret!));
+    const verifier = createJwtVerifier([server.trustedIssuer]);
+    const principal = await verifier.verify(String(answer.body.access_token));
+    expect(principal).toEqual({
+      name: 'billing',
+      tenant: 'acme',
+      scopes: new Set(['a2a:send', 'a2a:read']),
+      via: 'jwt',
+    });
   });
 
   it('issues a token for client_secret_post, narrowed to the scope asked for', async () => {
