@@ -14,6 +14,18 @@ export {
   createAuthenticator,
 } from './authenticator.js';
 export {
+  type AuthorizationServer,
+  type AuthorizationServerMetadata,
+  type AuthorizationServerOptions,
+  createAuthorizationServer,
+  OAUTH_PATHS,
+} from './authorization-server.js';
+export {
+  CLIENT_AUTH_METHODS,
+  type ClientAuthMethod,
+  JWT_BEARER_ASSERTION,
+} from './client-authentication.js';
+export {
   ASYMMETRIC_ALGORITHMS,
   createJwtVerifier,
   type IssuerConfig,
@@ -26,6 +38,13 @@ export {
   trustedIssuers,
 } from './jwt-verifier.js';
 export {
+  createSqlOAuthClients,
+  InvalidOAuthClientError,
+  type NewOAuthClient,
+  type OAuthClient,
+  type OAuthClients,
+} from './oauth-clients.js';
+export {
   ALL_SCOPES,
   ANONYMOUS,
   hasScope,
@@ -34,6 +53,7 @@ export {
   type Scope,
 } from './principal.js';
 export { createRateLimiter, type RateLimiter } from './rate-limiter.js';
+export { createReplayGuard, type ReplayGuard } from './replay-guard.js';
 export {
   ACCESS_DENIED,
   type AccessDenied,
@@ -44,4 +64,19 @@ export {
   registerSecurityEvents,
   SECURITY_STREAM,
 } from './security-events.js';
+export { SIGNING_ALGORITHMS, type SigningAlgorithm } from './signing-key-material.js';
+export {
+  type ActiveSigningKey,
+  createSigningKeyRing,
+  type SigningKeyInfo,
+  type SigningKeyRing,
+  type SigningKeyRingOptions,
+} from './signing-keys.js';
 export { apiKeysChannel, createSqlApiKeyStore } from './sql-api-keys.js';
+export {
+  createTokenEndpoint,
+  type OAuthErrorCode,
+  type TokenEndpointOptions,
+  type TokenRequest,
+  type TokenResponse,
+} from './token-endpoint.js';

@@ -6,6 +6,7 @@ import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
 import { auditTable } from './audit-table.js';
 import { registerKeyCommands } from './key-commands.js';
+import { registerOAuthCommands } from './oauth-commands.js';
 
 // `npm run cli -- <command>`: operator commands against the configured store.
 const program = new Command()
@@ -46,6 +47,19 @@ program
   });
 
 registerKeyCommands(program);
+registerOAuthCommands(program, async () => {
+  const config = loadConfig();
+  const { views, close } = await openEventStore(config, createLogger({ level: 'warn' })).catch(
+    (error: unknown) => {
+      throw withHint(
+        error,
+        'Stop that gateway first: an embedded database belongs to one process. To manage ' +
+          'clients and keys while gateways run, share a PostgreSQL through DATABASE_URL.',
+      );
+    },
+  );
+  return { config, client: views, close };
+});
 
 async function readTimeline(
   taskId: string,

@@ -91,6 +91,16 @@ const SettingsSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   /** Refusals (401, 403) recorded in the security audit per second at most; more are counted. */
   SECURITY_AUDIT_PER_SECOND: z.coerce.number().min(0.1).default(5),
+  /** Run the built-in OAuth 2.0 authorization server (client credentials, JWKS, metadata). */
+  AUTH_SERVER: flag.default(false),
+  /** Lifetime of the access tokens it issues: how long a removed client's token still works. */
+  AUTH_TOKEN_TTL_S: z.coerce.number().int().min(60).max(86_400).default(600),
+  /** `aud` of the tokens it issues, which the gateway then requires. */
+  AUTH_AUDIENCE: z.string().min(1).default('a2a-gateway'),
+  /** A PEM PKCS#8 or JWK private key to sign with, instead of the keys kept in the database. */
+  SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** Algorithm of the signing keys the gateway generates (the first, and each rotation). */
+  SIGNING_KEY_ALG: z.enum(['ES256', 'EdDSA']).default('ES256'),
 });
 
 /** The settings, with the rules that tie some of them together. */

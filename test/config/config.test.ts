@@ -34,4 +34,24 @@ describe('configuration', () => {
       'HTTP_IDLE_TIMEOUT_MS: must exceed SSE_HEARTBEAT_MS (15000), or quiet SSE streams are cut',
     ]);
   });
+
+  it('leaves the built-in authorization server off, with its defaults ready', () => {
+    expect(loadConfig({})).toMatchObject({
+      AUTH_SERVER: false,
+      AUTH_TOKEN_TTL_S: 600,
+      AUTH_AUDIENCE: 'a2a-gateway',
+      SIGNING_KEY_ALG: 'ES256',
+    });
+    expect(loadConfig({}).SIGNING_KEY_FILE).toBeUndefined();
+    expect(
+      loadConfig({ AUTH_SERVER: 'true', SIGNING_KEY_ALG: 'EdDSA', AUTH_TOKEN_TTL_S: '3600' }),
+    ).toMatchObject({ AUTH_SERVER: true, SIGNING_KEY_ALG: 'EdDSA', AUTH_TOKEN_TTL_S: 3600 });
+  });
+
+  it('refuses authorization server settings out of range, naming them', () => {
+    expect(() => loadConfig({ AUTH_SERVER: 'maybe' })).toThrow(/AUTH_SERVER/);
+    expect(() => loadConfig({ AUTH_TOKEN_TTL_S: '59' })).toThrow(/AUTH_TOKEN_TTL_S/);
+    expect(() => loadConfig({ AUTH_TOKEN_TTL_S: '86401' })).toThrow(/AUTH_TOKEN_TTL_S/);
+    expect(() => loadConfig({ SIGNING_KEY_ALG: 'HS256' })).toThrow(/SIGNING_KEY_ALG/);
+  });
 });

@@ -1,0 +1,57 @@
+import type { Env, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { type AuthorizationServer, OAUTH_PATHS } from '../auth/index.js';
+import type { Logger } from '../observability/index.js';
+
+export interface OAuthRoutesOptions {
+  server: Pick<AuthorizationServer, 'token' | 'keys' | 'metadata'>;
+  logger: Logger;
+  /** A token request is a short form, a client assertion its largest part. Default 16 KiB. */
+  maxBodyBytes?: number;
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/**
+ * The built-in authorization server over HTTP: `POST /oauth/token` (client credentials),
+ * `GET /.well-known/jwks.json` and `GET /.well-known/oauth-authorization-server` (RFC 8414).
+ */
+export function mountOAuthRoutes<E extends Env>(app: Hono<E>, options: OAuthRoutesOptions): void {
+  const { server, logger } = options;
+
+  app.post(
+    OAUTH_PATHS.token,
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 16 * 1024,
+      onError: (c) => c.json({ error: 'invalid_request' }, 413, NO_STORE),
+    }),
+    async (c) => {
+      // RFC 6749 §4.4.2: the parameters come as a form, never in the query or as JSON.
+      if (!FORM.test(c.req.header('content-type') ?? ''))
+        return c.json({ error: 'invalid_request' }, 400, NO_STORE);
+      try {
+        const authorization = c.req.header('authorization');
+        const response = await server.token({
+          form: new URLSearchParams(await c.req.text()),
+          ...(authorization !== undefined ? { authorization } : {}),
+        });
+        if (response.status === 200) logger.info('token issued', response.log);
+        else logger.warn('token request refused', response.log);
+        return c.json(response.body, response.status, response.headers);
+      } catch (error) {
+        logger.error('token endpoint failed', { error });
+        return c.json({ error: 'server_error' }, 500, NO_STORE);
+      }
+    },
+  );
+
+  // Verifiers refetch on a kid they do not know; the cache only spares the steady state.
+  app.get(OAUTH_PATHS.jwks, async (c) =>
+    c.json(await server.keys.publicJwks(), 200, { 'Cache-Control': 'public, max-age=60' }),
+  );
+
+  app.get(OAUTH_PATHS.metadata, (c) =>
+    c.json(server.metadata, 200, { 'Cache-Control': 'public, max-age=3600' }),
+  );
+}
