@@ -5,6 +5,7 @@ import { createLogger } from '../observability/index.js';
 import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
 import { auditTable } from './audit-table.js';
+import { registerCardCommands } from './card-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 
 // `npm run cli -- <command>`: operator commands against the configured store.
@@ -46,6 +47,7 @@ program
   });
 
 registerKeyCommands(program);
+registerCardCommands(program);
 
 async function readTimeline(
   taskId: string,

@@ -12,26 +12,36 @@ export async function aCardSigningKey(
   return { key: { kid, alg: 'ES256', privateKey }, jwk };
 }
 
-/** A JWKS served on loopback at `<url>/.well-known/jwks.json`, counting its fetches. */
-export async function serveJwks(keys: JWK[]) {
-  let fetches = 0;
+/** JSON documents served on loopback by path, counting the fetches of each. */
+export async function serveJson(documents: Record<string, unknown>) {
+  const fetches = new Map<string, number>();
   const server = createServer((req, res) => {
-    if (req.url !== '/.well-known/jwks.json') {
+    const path = req.url ?? '';
+    if (!Object.hasOwn(documents, path)) {
       res.writeHead(404).end();
       return;
     }
-    fetches += 1;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys }));
+    fetches.set(path, (fetches.get(path) ?? 0) + 1);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(documents[path]));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    base,
-    url: `${base}/.well-known/jwks.json`,
-    get fetches() {
-      return fetches;
-    },
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    fetches: (path: string) => fetches.get(path) ?? 0,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A JWKS served on loopback at `<base>/.well-known/jwks.json`, counting its fetches. */
+export async function serveJwks(keys: JWK[]) {
+  const path = '/.well-known/jwks.json';
+  const served = await serveJson({ [path]: { keys } });
+  return {
+    ...served,
+    url: `${served.base}${path}`,
+    get fetches() {
+      return served.fetches(path);
+    },
   };
 }
 
