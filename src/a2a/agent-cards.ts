@@ -35,7 +35,7 @@ export function createAgentCards(options: AgentCardsOptions = {}): AgentCards {
   const maxCached = options.maxCached ?? 1_000;
   const cache = new Map<string, Promise<AgentCard>>();
 
-  function cached(key: string, build: () => AgentCard): Promise<AgentCard> {
+  function cached(key: string, baseUrl: string, build: () => AgentCard): Promise<AgentCard> {
     const hit = cache.get(key);
     if (hit) {
       // Most recently used goes last, so eviction takes the least recently used.
@@ -43,15 +43,16 @@ export function createAgentCards(options: AgentCardsOptions = {}): AgentCards {
       cache.set(key, hit);
       return hit;
     }
-    const card = signed(build());
+    const card = signed(build(), baseUrl);
     cache.set(key, card);
     card.catch(() => cache.delete(key));
     if (cache.size > maxCached) cache.delete(cache.keys().next().value!);
     return card;
   }
 
-  async function signed(card: AgentCard): Promise<AgentCard> {
-    return signer ? { ...card, signatures: [await signer(card)] } : card;
+  async function signed(card: AgentCard, baseUrl: string): Promise<AgentCard> {
+    if (!signer) return card;
+    return { ...card, signatures: [await signer(card, baseUrl.replace(/\/+$/, ''))] };
   }
 
   const keyOf = (kind: string, agent: HostedAgent, baseUrl: string, tenant?: string) =>
@@ -59,7 +60,7 @@ export function createAgentCards(options: AgentCardsOptions = {}): AgentCards {
 
   return {
     public: (agent, baseUrl, tenant) =>
-      cached(keyOf('public', agent, baseUrl, tenant), () =>
+      cached(keyOf('public', agent, baseUrl, tenant), baseUrl, () =>
         publicCard(agent, baseUrl, tenant, auth),
       ),
     extended(agent, baseUrl, tenant) {
@@ -70,6 +71,7 @@ export function createAgentCards(options: AgentCardsOptions = {}): AgentCards {
       }
       return cached(
         keyOf('extended', agent, baseUrl, tenant),
+        baseUrl,
         () => extendedCard(agent, baseUrl, tenant, auth)!,
       );
     },

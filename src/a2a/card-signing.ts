@@ -19,8 +19,11 @@ export interface CardSigningKey {
   privateKey: CryptoKey | KeyObject;
 }
 
-/** Signs a card as served; what the card routes and GetExtendedAgentCard call. */
-export type CardSigner = (card: AgentCard) => Promise<AgentCardSignature>;
+/**
+ * Signs a card as served, for the base URL it was built with (PUBLIC_URL, or the request's
+ * Host): what the card routes and GetExtendedAgentCard call, once per card they keep.
+ */
+export type CardSigner = (card: AgentCard, baseUrl: string) => Promise<AgentCardSignature>;
 
 /**
  * A detached JWS over the card's canonical form (§8.4.2): the protected header holds `alg`,
@@ -47,8 +50,24 @@ export async function signCard(
   return { protected: jws.protected!, signature: jws.signature };
 }
 
-export function createCardSigner(key: CardSigningKey, options: { jku?: string } = {}): CardSigner {
-  return (card) => signCard(card, key, options);
+/**
+ * A signer with one key. `jku` may follow the base URL, since a gateway without PUBLIC_URL
+ * is reached under several.
+ *
+ * @example
+ * createCardSigner(key, { jku: (base) => `${base}/.well-known/jwks.json` })
+ */
+export function createCardSigner(
+  key: CardSigningKey,
+  options: { jku?: string | ((baseUrl: string) => string) } = {},
+): CardSigner {
+  const { jku } = options;
+  return (card, baseUrl) =>
+    signCard(
+      card,
+      key,
+      jku === undefined ? {} : { jku: typeof jku === 'string' ? jku : jku(baseUrl) },
+    );
 }
 
 /** Finds the public key for a signature's protected header (its `kid`, `alg`, `jku`). */

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type CardSigningKey,
   canonicalCardPayload,
+  createAgentCards,
+  createCardSigner,
   type EnabledAuth,
   publicCard,
   signCard,
@@ -53,6 +55,16 @@ describe('agent card signatures (§8.4)', () => {
     expect(Object.keys(signature).sort()).toEqual(['protected', 'signature']);
     const header = JSON.parse(Buffer.from(signature.protected, 'base64url').toString());
     expect(header).toEqual({ alg: 'ES256', typ: 'JOSE', kid: 'card-key-1', jku: jwks.url });
+  });
+
+  it('names the JWKS of the base URL each card was built for, when jku follows it', async () => {
+    const signer = createCardSigner(key, { jku: (base) => `${base}/.well-known/jwks.json` });
+    const cards = createAgentCards({ signer });
+    const served = await cards.public(anAgentWithExtendedCard(), 'http://gw.example:8080/');
+    const header = JSON.parse(
+      Buffer.from(served.signatures![0]!.protected, 'base64url').toString(),
+    );
+    expect(header.jku).toBe('http://gw.example:8080/.well-known/jwks.json');
   });
 
   it("verifies with the official client's verifier, the key found at the jku", async () => {
