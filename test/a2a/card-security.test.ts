@@ -73,6 +73,16 @@ describe('security schemes on the card (§4.4, §7.3)', () => {
   });
 });
 
+describe('scopes on the card', () => {
+  it("asks for the send scope and whatever the agent's file requires, once each", () => {
+    const agent = aHostedAgent({ requiredScopes: ['echo:use', 'a2a:send'] });
+    const card = publicCard(agent, 'https://gw.example', undefined, { apiKey: { header: 'X' } });
+    expect(card.securityRequirements).toEqual([
+      { schemes: { apiKey: { list: ['a2a:send', 'echo:use'] } } },
+    ]);
+  });
+});
+
 describe('extended agent cards (§3.1.11)', () => {
   it('says extendedAgentCard: true exactly when the agent has an extended card', () => {
     expect(publicCard(aHostedAgent(), 'https://gw.example').capabilities).toEqual({

@@ -1,5 +1,10 @@
 import { type AgentCard as SdkAgentCard, verifyAgentCardSignature } from '@a2a-js/sdk';
-import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import {
+  ClientFactory,
+  ClientFactoryOptions,
+  createAuthenticatingFetchWithRetry,
+  JsonRpcTransportFactory,
+} from '@a2a-js/sdk/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type CardSigner,
@@ -11,6 +16,11 @@ import { type AgentCard, AgentCardSchema } from '../../src/protocol/index.js';
 import { startCardServer } from '../support/card-server.js';
 import { type JsonBody, rpc, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { aHostedAgent, anAgentWithExtendedCard } from '../support/hosted-agent.js';
+import {
+  AUDIENCE,
+  type IdentityProvider,
+  startIdentityProvider,
+} from '../support/identity-provider.js';
 import { aCardSigningKey, keyFromJku, serveJwks } from '../support/jwks.js';
 
 const AUTH: EnabledAuth = {
@@ -148,21 +158,60 @@ describe('agent cards of a gateway with authentication and a card signer, over H
   });
 });
 
-describe('GetExtendedAgentCard on a started gateway with the repository agent cards', () => {
+describe('GetExtendedAgentCard on a started gateway with authentication, the repository cards', () => {
+  let idp: IdentityProvider;
   let gateway: TestGateway;
   beforeAll(async () => {
-    const cards = new URL('../../agent-cards/', import.meta.url).pathname;
-    gateway = await startTestGateway({ env: { AGENT_CARDS_DIR: cards } });
+    idp = await startIdentityProvider();
+    gateway = await startTestGateway({
+      env: {
+        AGENT_CARDS_DIR: new URL('../../agent-cards/', import.meta.url).pathname,
+        AUTH_ISSUERS: JSON.stringify([
+          { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl, algorithms: ['ES256'] },
+        ]),
+      },
+    });
   });
   afterAll(async () => {
     await gateway?.stop();
+    await idp?.close();
   });
 
-  it("gives the official client echo's extended card, unsigned while no signer is wired", async () => {
-    const client = await sdkClient(gateway.url);
-    const card = await client.getAgentCard();
+  const getExtended = (headers: Record<string, string>) =>
+    rpc(
+      `${gateway.url}/agents/echo`,
+      { jsonrpc: '2.0', id: 1, method: 'GetExtendedAgentCard' },
+      headers,
+    );
+
+  it('refuses a caller without credentials before the extended card is looked at', async () => {
+    const { status, body } = await getExtended({});
+    expect(status).toBe(401);
+    expect(body.result).toBeUndefined();
+  });
+
+  it("gives an authenticated caller echo's extended card, also through the official client", async () => {
+    const token = await idp.token({ sub: 'reader', tenant: 'acme', scope: 'a2a:read' });
+    const { body } = await getExtended({ authorization: `Bearer ${token}` });
+    const card = AgentCardSchema.parse(body.result);
     expect(card.skills.map((skill) => skill.id)).toEqual(['echo', 'fault-injection']);
-    expect(card.capabilities?.extendedAgentCard).toBe(true);
-    expect(card.supportedInterfaces[0]?.url).toBe(`${gateway.url}/agents/echo`);
+    // The token is bound to acme: the card names that tenant's endpoint (§8.3.2).
+    expect(card.supportedInterfaces[0]).toMatchObject({
+      url: `${gateway.url}/acme/agents/echo`,
+      tenant: 'acme',
+    });
+
+    const fetchImpl = createAuthenticatingFetchWithRetry(fetch, {
+      headers: async () => ({ authorization: `Bearer ${token}` }),
+      shouldRetryWithHeaders: async () => undefined,
+    });
+    const client = await new ClientFactory(
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+        transports: [new JsonRpcTransportFactory({ fetchImpl })],
+      }),
+    ).createFromUrl(gateway.url);
+    // The public card says extendedAgentCard: true, so the client asks for the extended one.
+    const seen = await client.getAgentCard();
+    expect(seen.skills.map((skill) => skill.id)).toEqual(['echo', 'fault-injection']);
   });
 });
