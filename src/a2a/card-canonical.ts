@@ -4,7 +4,7 @@ import { AgentCardSchema, StructSchema } from '../protocol/index.js';
 import { unwrap } from './proto-json.js';
 
 // a2a.proto's `optional` fields of the card: set, they stay even at their default (§8.4.1).
-// The schemas cannot say so, zod's `.optional()` stands for every field that is not REQUIRED.
+// The schemas cannot tell them apart: zod's `.optional()` marks every field not REQUIRED.
 const EXPLICIT_PRESENCE = new Set([
   'documentationUrl',
   'iconUrl',
