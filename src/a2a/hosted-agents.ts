@@ -1,7 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type AgentCard, AgentCardSchema } from '../protocol/index.js';
+import { SCOPES } from '../auth/index.js';
+import { type AgentCard, AgentCardSchema, AgentSkillSchema } from '../protocol/index.js';
+import { cardSecurity, type EnabledAuth } from './card-security.js';
 
 /** How a hosted agent is executed. More kinds (MCP tool, upstream A2A agent) come later. */
 export const ExecutorSpecSchema = z.discriminatedUnion('kind', [
@@ -9,16 +11,31 @@ export const ExecutorSpecSchema = z.discriminatedUnion('kind', [
 ]);
 export type ExecutorSpec = z.infer<typeof ExecutorSpecSchema>;
 
+/** What only authenticated callers see (§3.1.11): more skills, a longer description. */
+export const ExtendedCardSchema = z.strictObject({
+  description: z.string().min(1).optional(),
+  skills: z.array(AgentSkillSchema).min(1),
+});
+export type ExtendedCard = z.infer<typeof ExtendedCardSchema>;
+
 /**
  * One file in `agent-cards/`: the public card without what the gateway fills in
- * (interfaces, capabilities), plus how the agent runs.
+ * (interfaces, capabilities, security, signatures), plus how the agent runs.
  */
 export const HostedAgentFileSchema = z.strictObject({
   $schema: z.string().optional(),
   /** URL name: the agent is served at /agents/<name>. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
   default: z.boolean().optional(),
-  card: AgentCardSchema.omit({ supportedInterfaces: true, capabilities: true }).strict(),
+  // The gateway authenticates and signs, so it alone says how (card-security.ts, card-signing.ts).
+  card: AgentCardSchema.omit({
+    supportedInterfaces: true,
+    capabilities: true,
+    securitySchemes: true,
+    securityRequirements: true,
+    signatures: true,
+  }).strict(),
+  extendedCard: ExtendedCardSchema.optional(),
   executor: ExecutorSpecSchema,
   timeoutMs: z.int().min(100).max(86_400_000).default(300_000),
   /** What a restart does with a task this agent was running: run it again or fail it. */
@@ -34,6 +51,8 @@ export interface HostedAgent {
   isDefault: boolean;
   /** The card as written in the file; `publicCard` adds interfaces and capabilities. */
   card: z.infer<typeof HostedAgentFileSchema>['card'];
+  /** Shown to authenticated callers only; the card then says `extendedAgentCard: true`. */
+  extendedCard?: ExtendedCard;
   executor: ExecutorSpec;
   timeoutMs: number;
   onRestart: 'resume' | 'fail';
@@ -45,11 +64,13 @@ export interface HostedAgent {
   modifiedAt: Date;
 }
 
-/** What the gateway implements: cards must not claim more (§4.4.3 capabilities). */
+/**
+ * What the gateway implements for every agent: cards must not claim more (§4.4.3
+ * capabilities). `extendedAgentCard` is per agent: true when its file has an `extendedCard`.
+ */
 export const GATEWAY_CAPABILITIES = {
   streaming: true,
   pushNotifications: false,
-  extendedAgentCard: false,
 } as const;
 
 export class AgentCardError extends Error {
@@ -99,6 +120,7 @@ export async function loadHostedAgents(dir: string): Promise<HostedAgent[]> {
       name: parsed.data.name,
       isDefault: parsed.data.default ?? false,
       card: parsed.data.card,
+      ...(parsed.data.extendedCard ? { extendedCard: parsed.data.extendedCard } : {}),
       executor: parsed.data.executor,
       timeoutMs: parsed.data.timeoutMs,
       onRestart: parsed.data.onRestart,
@@ -106,6 +128,19 @@ export async function loadHostedAgents(dir: string): Promise<HostedAgent[]> {
       source: path,
       modifiedAt: mtime,
     });
+  }
+  for (const agent of agents) {
+    const ids = new Set(agent.card.skills.map((skill) => skill.id));
+    for (const [i, skill] of (agent.extendedCard?.skills ?? []).entries()) {
+      // Clients tell skills apart by id: an extended skill must not shadow a public one.
+      if (ids.has(skill.id))
+        throw new AgentCardError(
+          agent.source,
+          `extendedCard.skills.${i}.id`,
+          `${skill.id} is used twice`,
+        );
+      ids.add(skill.id);
+    }
   }
   const seen = new Set<string>();
   for (const agent of agents) {
@@ -121,8 +156,21 @@ export async function loadHostedAgents(dir: string): Promise<HostedAgent[]> {
   return agents;
 }
 
-/** The card as served: interfaces point at this gateway (PUBLIC_URL), capabilities tell the truth. */
-export function publicCard(agent: HostedAgent, publicUrl: string, tenant?: string): AgentCard {
+/** What sending to the agent takes: the send scope and any its file requires (`auth.scopes`). */
+function scopesToCall(agent: HostedAgent): string[] {
+  return [...new Set([SCOPES.send, ...agent.requiredScopes])];
+}
+
+/**
+ * The card as served: interfaces point at this gateway (PUBLIC_URL), capabilities tell the
+ * truth, and with `auth` the card says how to authenticate (§7.3).
+ */
+export function publicCard(
+  agent: HostedAgent,
+  publicUrl: string,
+  tenant?: string,
+  auth?: EnabledAuth,
+): AgentCard {
   const base = publicUrl.replace(/\/+$/, '');
   const url = `${base}${tenant ? `/${encodeURIComponent(tenant)}` : ''}/agents/${agent.name}`;
   const scope = tenant ? { tenant } : {};
@@ -132,6 +180,27 @@ export function publicCard(agent: HostedAgent, publicUrl: string, tenant?: strin
       { url, protocolBinding: 'JSONRPC', protocolVersion: '1.0', ...scope },
       { url, protocolBinding: 'JSONRPC', protocolVersion: '0.3', ...scope },
     ],
-    capabilities: { ...GATEWAY_CAPABILITIES },
+    capabilities: { ...GATEWAY_CAPABILITIES, extendedAgentCard: agent.extendedCard !== undefined },
+    ...(auth ? cardSecurity(auth, scopesToCall(agent)) : {}),
+  };
+}
+
+/**
+ * The card an authenticated caller gets (§3.1.11): the public one with the extension's skills
+ * after the public ones and its description, if it has one. Undefined when the agent has none.
+ */
+export function extendedCard(
+  agent: HostedAgent,
+  publicUrl: string,
+  tenant?: string,
+  auth?: EnabledAuth,
+): AgentCard | undefined {
+  const extension = agent.extendedCard;
+  if (!extension) return undefined;
+  const card = publicCard(agent, publicUrl, tenant, auth);
+  return {
+    ...card,
+    description: extension.description ?? card.description,
+    skills: [...card.skills, ...extension.skills],
   };
 }

@@ -1,8 +1,22 @@
+export { type AgentCards, type AgentCardsOptions, createAgentCards } from './agent-cards.js';
+export { canonicalCardPayload } from './card-canonical.js';
+export { type CardSecurity, cardSecurity, type EnabledAuth } from './card-security.js';
+export {
+  type CardKeyResolver,
+  type CardSigner,
+  type CardSigningKey,
+  createCardSigner,
+  type SignatureCheck,
+  signCard,
+  verifyCard,
+} from './card-signing.js';
 export { correlationId, echoCorrelationId } from './correlation.js';
 export { A2A_ERROR_CODES, A2aError, type JsonRpcError, toJsonRpcError } from './errors.js';
 export {
   AgentCardError,
   type ExecutorSpec,
+  type ExtendedCard,
+  extendedCard,
   GATEWAY_CAPABILITIES,
   type HostedAgent,
   loadHostedAgents,

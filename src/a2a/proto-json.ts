@@ -50,7 +50,8 @@ function hasProtoName(value: unknown, depth: number): boolean {
   return false;
 }
 
-function unwrap(schema: z.ZodType): z.ZodType | undefined {
+/** The schema under `.optional()`, `.default()` and other wrappers. */
+export function unwrap(schema: z.ZodType): z.ZodType | undefined {
   let current: z.ZodType | undefined = schema;
   for (let i = 0; i < 10 && current; i++) {
     const { type } = current.def;

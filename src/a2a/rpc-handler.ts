@@ -12,6 +12,8 @@ export interface JsonRpcHandlerOptions {
   heartbeatMs: number;
   /** Aborted at shutdown: open streams end so clients resume elsewhere. */
   shutdown?: AbortSignal;
+  /** Base URL the cards advertise, given the request's Host (for GetExtendedAgentCard). */
+  publicUrl?: (requestHost: string | undefined) => string;
 }
 
 /**
@@ -19,6 +21,7 @@ export interface JsonRpcHandlerOptions {
  * (rpc-transport.ts): calls the binding with who asks and answers JSON or an SSE stream.
  */
 export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
+  const { publicUrl } = options;
   return async function jsonRpc(
     c: Context<RpcEnv>,
     agent: HostedAgent,
@@ -35,6 +38,7 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
       ...(c.get('deny') ? { denied: c.get('deny') } : {}),
       correlationId,
       clientGone: () => left.signal,
+      ...(publicUrl ? { cardBaseUrl: () => publicUrl(c.req.header('host')) } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? { lastEventId } : {}),
     };

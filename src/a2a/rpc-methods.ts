@@ -141,6 +141,6 @@ export function createMethodTable(service: A2aService): Record<A2aMethod, Method
     ListTaskPushNotificationConfigs: unary(read, s.ListTaskPushNotificationConfigs, push),
     DeleteTaskPushNotificationConfig: unary(send, s.DeleteTaskPushNotificationConfig, push),
     // For any authenticated caller (§3.1.11): no scope beyond that.
-    GetExtendedAgentCard: unary(null, s.GetExtendedAgentCard, () => service.getExtendedAgentCard()),
+    GetExtendedAgentCard: unary(null, s.GetExtendedAgentCard, service.getExtendedAgentCard),
   };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  AgentCard,
   CancelTaskRequest,
   GetTaskRequest,
   ListTasksRequest,
@@ -23,6 +24,7 @@ import {
   type TaskView,
   toTask,
 } from '../tasks/index.js';
+import { type AgentCards, createAgentCards } from './agent-cards.js';
 import { A2aError } from './errors.js';
 import type { HostedAgent } from './hosted-agents.js';
 import { assertAcceptedParts } from './input-modes.js';
@@ -42,6 +44,11 @@ export interface RequestContext {
   lastEventId?: number;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
+  /**
+   * The base URL cards advertise to this request (PUBLIC_URL, or the Host it was sent to),
+   * worked out when asked: only GetExtendedAgentCard needs it.
+   */
+  cardBaseUrl?: () => string;
 }
 
 /** One event of an SSE stream: its store position (the SSE `id`) and what the client sees. */
@@ -70,6 +77,8 @@ export interface A2aServiceDependencies {
    * `stage`); false when it must be submitted first. Absent: always submitted first.
    */
   stage?: (command: SubmitTaskCommand, context: CommandContext) => boolean;
+  /** The cards as served, shared with the card routes; absent: unsigned, no security. */
+  cards?: AgentCards;
   now?: () => Date;
 }
 
@@ -94,6 +103,7 @@ const FIRST_UPDATE_WAIT_MS = 1_000;
  */
 export function createA2aService(deps: A2aServiceDependencies) {
   const now = deps.now ?? (() => new Date());
+  const cards = deps.cards ?? createAgentCards();
 
   function commandContext(ctx: RequestContext): CommandContext {
     return {
@@ -344,9 +354,17 @@ export function createA2aService(deps: A2aServiceDependencies) {
       })();
     },
 
-    async getExtendedAgentCard(): Promise<never> {
-      // §3.3.4: the capability is declared false, so the operation is unsupported.
-      throw new A2aError('UNSUPPORTED_OPERATION', 'this agent has no extended agent card');
+    /**
+     * §3.1.11: the agent's card with what only authenticated callers see. Authentication is
+     * checked before the call reaches here; an agent without an extension declares
+     * `extendedAgentCard: false`, so it answers UnsupportedOperationError (§3.3.4).
+     */
+    async getExtendedAgentCard(_params: unknown, ctx: RequestContext): Promise<AgentCard> {
+      const baseUrl = ctx.cardBaseUrl?.();
+      if (baseUrl === undefined && ctx.agent.extendedCard) {
+        throw new A2aError('INTERNAL_ERROR', 'no base URL to build the extended card with');
+      }
+      return cards.extended(ctx.agent, baseUrl ?? '', ctx.tenant || undefined);
     },
 
     async pushNotificationConfig(): Promise<never> {

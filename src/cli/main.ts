@@ -5,6 +5,7 @@ import { createLogger } from '../observability/index.js';
 import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
 import { auditTable } from './audit-table.js';
+import { registerCardCommands } from './card-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerOAuthCommands } from './oauth-commands.js';
 
@@ -60,6 +61,7 @@ registerOAuthCommands(program, async () => {
   );
   return { config, client: views, close };
 });
+registerCardCommands(program);
 
 async function readTimeline(
   taskId: string,

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import {
+  type AgentCards,
   cardToV03,
   checkIdempotencyKey,
+  createAgentCards,
   createJsonRpcHandler,
   type HostedAgent,
   type JsonRpcBinding,
   negotiateA2aVersion,
-  publicCard,
   type RpcEnv,
   readJsonBody,
   requireJsonContentType,
@@ -25,6 +26,11 @@ export interface A2aRoutesOptions {
   publicUrl: (requestHost: string | undefined) => string;
   /** The card depends on the request's Host: shared caches must keep one per host. */
   cardsVaryByHost?: boolean;
+  /**
+   * The cards as served: their security schemes and signatures, built once and kept. Give the
+   * A2A service the same one (GetExtendedAgentCard). Absent: unsigned cards, no security.
+   */
+  cards?: AgentCards;
   maxBodyBytes: number;
   heartbeatMs: number;
   /** Aborted at shutdown: open streams end so clients resume elsewhere. */
@@ -39,9 +45,11 @@ const TENANT = ':tenant{[A-Za-z0-9][A-Za-z0-9._-]*}';
 export function mountA2aRoutes(app: Hono<RpcEnv>, options: A2aRoutesOptions): void {
   const byName = new Map(options.agents.map((agent) => [agent.name, agent]));
   const fallback = options.agents.find((agent) => agent.isDefault) ?? options.agents[0]!;
+  const cards = options.cards ?? createAgentCards();
   const rpc = createJsonRpcHandler({
     binding: options.binding,
     heartbeatMs: options.heartbeatMs,
+    publicUrl: options.publicUrl,
     ...(options.shutdown ? { shutdown: options.shutdown } : {}),
   });
   const transport = [
@@ -56,25 +64,25 @@ export function mountA2aRoutes(app: Hono<RpcEnv>, options: A2aRoutesOptions): vo
     if (options.cardsVaryByHost) c.header('Vary', 'Host');
     return options.publicUrl(c.req.header('host'));
   };
-  app.get('/.well-known/agent-card.json', (c) =>
-    cardResponse(c, publicCard(fallback, base(c)), fallback),
+  app.get('/.well-known/agent-card.json', async (c) =>
+    cardResponse(c, await cards.public(fallback, base(c)), fallback),
   );
-  app.get('/agents', (c) =>
-    c.json({ agents: options.agents.map((agent) => publicCard(agent, base(c))) }, 200, {
-      'Cache-Control': 'public, max-age=60',
-    }),
-  );
+  app.get('/agents', async (c) => {
+    const url = base(c);
+    const listed = await Promise.all(options.agents.map((agent) => cards.public(agent, url)));
+    return c.json({ agents: listed }, 200, { 'Cache-Control': 'public, max-age=60' });
+  });
   for (const prefix of ['', `/${TENANT}`]) {
-    app.get(`${prefix}/agents/:name/.well-known/agent-card.json`, (c) => {
+    app.get(`${prefix}/agents/:name/.well-known/agent-card.json`, async (c) => {
       const agent = byName.get(c.req.param('name'));
       if (!agent) return noAgent(c);
-      return cardResponse(c, publicCard(agent, base(c), c.req.param('tenant')), agent);
+      return cardResponse(c, await cards.public(agent, base(c), c.req.param('tenant')), agent);
     });
     // The card in A2A 0.3 form, at the path 0.3 clients looked for.
-    app.get(`${prefix}/agents/:name/.well-known/agent.json`, (c) => {
+    app.get(`${prefix}/agents/:name/.well-known/agent.json`, async (c) => {
       const agent = byName.get(c.req.param('name'));
       if (!agent) return noAgent(c);
-      const card = publicCard(agent, base(c), c.req.param('tenant'));
+      const card = await cards.public(agent, base(c), c.req.param('tenant'));
       return cardResponse(c, cardToV03(card, card.supportedInterfaces[0]!.url), agent);
     });
     // Agents are known at start-up: one route each, and an unknown name is the app's 404.
@@ -91,9 +99,21 @@ function noAgent(c: Context) {
   return c.json({ error: 'not_found', message: `no agent ${c.req.param('name')}` }, 404);
 }
 
-function cardResponse(c: Context, card: unknown, agent: HostedAgent): Response {
-  const body = JSON.stringify(card);
-  const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+/** Each served card's body and ETag, made once: the cards themselves are kept (AgentCards). */
+const serialized = new WeakMap<object, { body: string; etag: string }>();
+
+function serialize(card: object): { body: string; etag: string } {
+  let served = serialized.get(card);
+  if (!served) {
+    const body = JSON.stringify(card);
+    served = { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+    serialized.set(card, served);
+  }
+  return served;
+}
+
+function cardResponse(c: Context, card: object, agent: HostedAgent): Response {
+  const { body, etag } = serialize(card);
   const headers = {
     ETag: etag,
     'Cache-Control': 'public, max-age=300',

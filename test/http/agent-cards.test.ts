@@ -131,7 +131,8 @@ describe('agent cards of a gateway bound to every interface, with no PUBLIC_URL'
   let gateway: TestGateway;
   let port: string;
   beforeAll(async () => {
-    gateway = await startTestGateway({ env: { HOST: '0.0.0.0' } });
+    // Anonymous beyond loopback must be asked for (gateway-auth.ts assertSafeExposure).
+    gateway = await startTestGateway({ env: { HOST: '0.0.0.0', ALLOW_ANONYMOUS: 'true' } });
     port = new URL(gateway.url).port;
   });
   afterAll(async () => {
