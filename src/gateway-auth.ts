@@ -18,7 +18,23 @@ import type { SqlClient } from './store/index.js';
 
 /** Whether any authentication is configured (decided before the database is opened). */
 export function authConfigured(config: Config): boolean {
-  return config.AUTH_ISSUERS !== undefined || config.AUTH_API_KEYS;
+  return config.AUTH_ISSUERS !== undefined || config.AUTH_API_KEYS || config.AUTH_SERVER;
+}
+
+/**
+ * The built-in authorization server's issuer: the `iss` of every token it signs, so it must
+ * not change between starts. PUBLIC_URL, or the fixed address the gateway binds.
+ */
+export function authServerIssuer(config: Config): string {
+  if (config.PUBLIC_URL) return config.PUBLIC_URL;
+  if (config.PORT === 0 || config.HOST === '0.0.0.0' || config.HOST === '::') {
+    throw new ConfigError([
+      'AUTH_SERVER: the token issuer needs a stable URL: set PUBLIC_URL (or a fixed PORT and a ' +
+        'HOST other than a wildcard address)',
+    ]);
+  }
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  return `http://${host}:${config.PORT}`;
 }
 
 /**
@@ -30,7 +46,8 @@ export function assertSafeExposure(config: Config, logger: Logger): void {
   if (!isLoopback(config.HOST) && !config.ALLOW_ANONYMOUS) {
     throw new ConfigError([
       `HOST: ${config.HOST} is reachable from other machines and no authentication is ` +
-        'configured; set AUTH_ISSUERS or AUTH_API_KEYS=true, or ALLOW_ANONYMOUS=true to ' +
+        'configured; set AUTH_ISSUERS, AUTH_API_KEYS=true or AUTH_SERVER=true, or ' +
+        'ALLOW_ANONYMOUS=true to ' +
         'serve anyone who can reach the port',
     ]);
   }

@@ -4,17 +4,32 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import {
+  type AgentCardsOptions,
   createA2aService,
+  createAgentCards,
+  createCardSigner,
   createJsonRpcBinding,
+  type EnabledAuth,
   type ExecutorSpec,
   type HostedAgent,
   loadHostedAgents,
 } from './a2a/index.js';
-import { createDenialRecorder, createRateLimiter } from './auth/index.js';
+import {
+  ALL_SCOPES,
+  type AuthorizationServer,
+  createAuthorizationServer,
+  createDenialRecorder,
+  createRateLimiter,
+} from './auth/index.js';
 import { type Config, httpTimeouts } from './config/index.js';
 import { openWithRetry } from './database-retry.js';
 import { type AgentExecutor, createEchoAgent } from './executors/index.js';
-import { assertSafeExposure, createGatewayAuthenticator } from './gateway-auth.js';
+import {
+  assertSafeExposure,
+  authServerIssuer,
+  createGatewayAuthenticator,
+  issuerConfigs,
+} from './gateway-auth.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import {
   assertPortAvailable,
@@ -77,6 +92,7 @@ interface Database {
 /** The composition root: config in, a listening gateway out. */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
   assertSafeExposure(config, logger);
+  const issuer = config.AUTH_SERVER ? authServerIssuer(config) : undefined;
   await assertPortAvailable(config.HOST, config.PORT);
   const agents = await loadHostedAgents(resolve(config.AGENT_CARDS_DIR));
   const runtimes = new Map(agents.map((agent) => [agent.name, runtimeOf(agent)]));
@@ -126,8 +142,25 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     await lifecycle.start();
     cleanups.push(() => lifecycle.stop());
 
-    const auth = await createGatewayAuthenticator(config, db.views);
+    const authServer = issuer
+      ? await createAuthorizationServer({
+          client: db.views,
+          schema: config.DATABASE_SCHEMA,
+          issuer,
+          audience: config.AUTH_AUDIENCE,
+          tokenTtlS: config.AUTH_TOKEN_TTL_S,
+          algorithm: config.SIGNING_KEY_ALG,
+          clockSkewS: config.AUTH_CLOCK_SKEW_S,
+          ...(config.SIGNING_KEY_FILE ? { signingKeyFile: config.SIGNING_KEY_FILE } : {}),
+        })
+      : undefined;
+    const auth = await createGatewayAuthenticator(
+      config,
+      db.views,
+      authServer ? [authServer.trustedIssuer] : [],
+    );
     cleanups.push(() => auth.close());
+    const cards = createAgentCards(await cardOptions(config, authServer));
     const denials = createDenialRecorder(store, {
       perSecond: config.SECURITY_AUDIT_PER_SECOND,
       burst: Math.max(1, Math.ceil(config.SECURITY_AUDIT_PER_SECOND * 4)),
@@ -142,6 +175,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       stage: (command, context) => lifecycle.stage(command, context),
       taskAt: (taskId, position) => taskAt(store, taskId, position),
       catchUp,
+      cards,
     });
     const shutdown = new AbortController();
     // One listener per open stream, each removed when its stream ends: many is not a leak.
@@ -173,8 +207,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
           }
         : {}),
       ...(auth.apiKeys ? { apiKeys: auth.apiKeys } : {}),
+      ...(authServer ? { authServer } : {}),
       a2a: {
         agents,
+        cards,
         binding: createJsonRpcBinding(service, { logger, maxBatch: config.JSONRPC_MAX_BATCH }),
         publicUrl,
         cardsVaryByHost: wildcard && !config.PUBLIC_URL,
@@ -234,6 +270,48 @@ const BUILTIN_EXECUTORS: Record<
   () => AgentExecutor
 > = {
   echo: createEchoAgent,
+};
+
+/**
+ * What the cards announce: every enabled way to authenticate. With the built-in
+ * authorization server, its active key signs them and its JWKS (`jku`) verifies them.
+ */
+async function cardOptions(
+  config: Config,
+  authServer: AuthorizationServer | undefined,
+): Promise<AgentCardsOptions> {
+  const issuers = config.AUTH_ISSUERS
+    ? (await issuerConfigs(config.AUTH_ISSUERS)).map((entry) => entry.issuer)
+    : [];
+  const auth: EnabledAuth = {
+    ...(issuers.length > 0 || authServer
+      ? { bearer: { issuers: [...issuers, ...(authServer ? [authServer.issuer] : [])] } }
+      : {}),
+    ...(authServer
+      ? {
+          oauth: {
+            tokenUrl: authServer.metadata.token_endpoint,
+            scopes: Object.fromEntries(ALL_SCOPES.map((scope) => [scope, SCOPE_TEXT[scope]])),
+          },
+        }
+      : {}),
+    ...(config.AUTH_API_KEYS ? { apiKey: { header: config.API_KEY_HEADER } } : {}),
+  };
+  if (!authServer) return { auth };
+  const ring = authServer.keys;
+  return {
+    auth,
+    // The active key at signing time: a rotation signs the next cards built.
+    signer: async (card, baseUrl) =>
+      createCardSigner(await ring.active(), { jku: authServer.metadata.jwks_uri })(card, baseUrl),
+  };
+}
+
+const SCOPE_TEXT: Record<(typeof ALL_SCOPES)[number], string> = {
+  'a2a:send': 'send messages (SendMessage, SendStreamingMessage)',
+  'a2a:read': "read the tenant's tasks (GetTask, ListTasks, SubscribeToTask, audit)",
+  'a2a:cancel': 'cancel tasks (CancelTask)',
+  'a2a:admin': 'every tenant; API keys and the security audit',
 };
 
 function runtimeOf(agent: HostedAgent): AgentRuntime {

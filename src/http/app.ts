@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
 import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
-import type { ApiKeyStore } from '../auth/index.js';
+import type { ApiKeyStore, AuthorizationServer } from '../auth/index.js';
 import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, authenticate } from './authenticate.js';
+import { mountOAuthRoutes } from './oauth-routes.js';
 
 export interface AppDependencies {
   store: EventStore;
@@ -18,11 +19,13 @@ export interface AppDependencies {
   auth?: AuthenticationOptions;
   /** API keys managed over HTTP (`/admin/api-keys`, admin scope), when API keys are on. */
   apiKeys?: ApiKeyStore;
+  /** The built-in OAuth authorization server (`AUTH_SERVER=true`): token endpoint, JWKS. */
+  authServer?: AuthorizationServer;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
 export function createApp(deps: AppDependencies): Hono<RpcEnv> {
-  const { store, storeKind, logger, a2a, auth, apiKeys } = deps;
+  const { store, storeKind, logger, a2a, auth, apiKeys, authServer } = deps;
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
 
@@ -65,6 +68,7 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
     ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
   });
 
+  if (authServer) mountOAuthRoutes(app, { server: authServer, logger });
   if (apiKeys)
     mountAdminRoutes(app, {
       apiKeys,
