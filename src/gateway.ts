@@ -20,6 +20,7 @@ import {
   createAuthorizationServer,
   createDenialRecorder,
   createRateLimiter,
+  migrateAuthTables,
 } from './auth/index.js';
 import { type Config, httpTimeouts } from './config/index.js';
 import { openWithRetry } from './database-retry.js';
@@ -176,6 +177,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       taskAt: (taskId, position) => taskAt(store, taskId, position),
       catchUp,
       cards,
+      ownerOnlyCancel: config.AUTH_OWNER_ONLY_CANCEL,
     });
     const shutdown = new AbortController();
     // One listener per open stream, each removed when its stream ends: many is not a leak.
@@ -428,6 +430,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
   try {
     await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     await createSqlInstanceLeases(db.views, config.DATABASE_SCHEMA);
+    await migrateAuthTables(db.views, config.DATABASE_SCHEMA);
     return db.kind;
   } finally {
     await db.close();

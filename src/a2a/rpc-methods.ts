@@ -105,12 +105,14 @@ function scoped(ctx: CallContext, params: unknown, waits: boolean): RequestConte
     });
   }
   const asked = urlTenant ?? fromParams;
-  const bound = caller.scopes.has(SCOPES.admin) ? null : caller.tenant;
+  const admin = caller.scopes.has(SCOPES.admin);
+  const bound = admin ? null : caller.tenant;
   if (bound !== null && asked !== undefined && asked !== bound) return undefined;
   const signal = waits ? clientGone?.() : undefined;
   return {
     ...rest,
     principal: caller.name,
+    ...(admin ? { admin } : {}),
     tenant: asked ?? bound ?? caller.tenant ?? '',
     ...(signal ? { signal } : {}),
   };

@@ -37,6 +37,8 @@ export interface RequestContext {
   tenant: string;
   /** Authenticated caller; 'anonymous' until auth is configured. */
   principal: string;
+  /** The caller holds the admin scope: it may act on tasks other principals created. */
+  admin?: boolean;
   correlationId: string;
   /** `Idempotency-Key` header: a retried SendMessage returns the task its first try made. */
   idempotencyKey?: string;
@@ -77,6 +79,8 @@ export interface A2aServiceDependencies {
    * `stage`); false when it must be submitted first. Absent: always submitted first.
    */
   stage?: (command: SubmitTaskCommand, context: CommandContext) => boolean;
+  /** Only the principal that created a task may cancel it (AUTH_OWNER_ONLY_CANCEL). */
+  ownerOnlyCancel?: boolean;
   /** The cards as served, shared with the card routes; absent: unsigned, no security. */
   cards?: AgentCards;
   now?: () => Date;
@@ -321,6 +325,16 @@ export function createA2aService(deps: A2aServiceDependencies) {
     },
 
     async cancelTask(params: CancelTaskRequest, ctx: RequestContext): Promise<Task> {
+      if (deps.ownerOnlyCancel && !ctx.admin) {
+        const task = await deps.commands.get(params.id, ctx.tenant);
+        if (!task) throw notFound(params.id);
+        if (task.owner !== undefined && task.owner !== ctx.principal) {
+          throw new A2aError(
+            'PERMISSION_DENIED',
+            'only the principal that created this task may cancel it',
+          );
+        }
+      }
       const result = await deps.commands.handle(
         params.id,
         { type: 'Cancel', at: now().toISOString() },

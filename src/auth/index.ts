@@ -37,6 +37,7 @@ export {
   type TrustedIssuer,
   trustedIssuers,
 } from './jwt-verifier.js';
+export { migrateAuthTables } from './migrations.js';
 export {
   createSqlOAuthClients,
   InvalidOAuthClientError,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { importJWK, type JSONWebKeySet, type JWK } from 'jose';
-import { type Migration, migrate, type SqlClient } from '../store/index.js';
+import { type Migration, type MigrationSet, migrate, type SqlClient } from '../store/index.js';
 import { defaultAlgorithm } from './signing-key-material.js';
 
 export interface OAuthClient {
@@ -92,7 +92,7 @@ export async function createSqlOAuthClients(
   client: SqlClient,
   schema: string,
 ): Promise<OAuthClients> {
-  await migrate(client, schema, { table: 'oauth_client_migrations', migrations });
+  await migrate(client, schema, OAUTH_CLIENT_MIGRATIONS);
   const table = `${schema}.oauth_clients`;
   const columns = 'client_id, secret_hash, jwks, tenant, scopes, created_at';
 
@@ -196,3 +196,9 @@ async function publicKeySet(jwks: JSONWebKeySet): Promise<JSONWebKeySet> {
   }
   return { keys: keys as JWK[] };
 }
+
+/** This file's tables, as `migrate` takes them (the CLI's `migrate` applies them too). */
+export const OAUTH_CLIENT_MIGRATIONS: MigrationSet = {
+  table: 'oauth_client_migrations',
+  migrations,
+};

@@ -5,7 +5,7 @@ import {
   type JSONWebKeySet,
   type JWSHeaderParameters,
 } from 'jose';
-import { type Migration, migrate, type SqlClient } from '../store/index.js';
+import { type Migration, type MigrationSet, migrate, type SqlClient } from '../store/index.js';
 import {
   generateKeyMaterial,
   type KeyMaterial,
@@ -117,7 +117,7 @@ export async function createSigningKeyRing(
   const algorithm = options.algorithm ?? 'ES256';
   const now = options.now ?? Date.now;
   const graceMs = options.maxLifetimeS * 1_000 + GRACE_MARGIN_MS;
-  await migrate(client, schema, { table: 'auth_signing_key_migrations', migrations });
+  await migrate(client, schema, SIGNING_KEY_MIGRATIONS);
   const table = `${schema}.auth_signing_keys`;
   const fileKey = options.keyFile ? await readKeyFile(options.keyFile) : undefined;
   const fileReadAt = new Date(now());
@@ -253,3 +253,9 @@ export async function createSigningKeyRing(
     },
   };
 }
+
+/** This file's tables, as `migrate` takes them (the CLI's `migrate` applies them too). */
+export const SIGNING_KEY_MIGRATIONS: MigrationSet = {
+  table: 'auth_signing_key_migrations',
+  migrations,
+};

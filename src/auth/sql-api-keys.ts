@@ -1,4 +1,4 @@
-import type { Migration, SqlClient } from '../store/index.js';
+import type { Migration, MigrationSet, SqlClient } from '../store/index.js';
 import { migrate } from '../store/index.js';
 import type { ApiKeyRecord, ApiKeyStore } from './api-keys.js';
 
@@ -53,7 +53,7 @@ export async function createSqlApiKeyStore(
   client: SqlClient,
   schema: string,
 ): Promise<ApiKeyStore> {
-  await migrate(client, schema, { table: 'auth_api_keys_migrations', migrations });
+  await migrate(client, schema, API_KEY_MIGRATIONS);
   const columns = 'key_id, secret_hash, tenant, principal, scopes, created_at, revoked_at';
   return {
     async insert(record) {
@@ -99,3 +99,6 @@ export async function createSqlApiKeyStore(
     },
   };
 }
+
+/** This file's tables, as `migrate` takes them (the CLI's `migrate` applies them too). */
+export const API_KEY_MIGRATIONS: MigrationSet = { table: 'auth_api_keys_migrations', migrations };

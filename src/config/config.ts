@@ -85,6 +85,8 @@ const SettingsSchema = z.object({
    * configured the gateway otherwise serves on loopback only.
    */
   ALLOW_ANONYMOUS: flag.default(false),
+  /** Only the principal that created a task may cancel it (the admin scope still may). */
+  AUTH_OWNER_ONLY_CANCEL: flag.default(false),
   /** Calls each authenticated principal may make per second on average (0: no limit). */
   RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(100),
   /** ...and in one burst, above that average. */

@@ -77,6 +77,7 @@ describe('refusals over HTTP: 429 with Retry-After, and the security audit', () 
         RATE_LIMIT_PER_SECOND: '1',
         RATE_LIMIT_BURST: '5',
         SECURITY_AUDIT_PER_SECOND: '1',
+        AUTH_OWNER_ONLY_CANCEL: 'true',
       },
     });
     admin = { authorization: `Bearer ${await idp.token({ sub: 'ops', scope: 'a2a:admin' })}` };
@@ -152,6 +153,32 @@ describe('refusals over HTTP: 429 with Retry-After, and the security audit', () 
       remoteAddress: expect.stringMatching(/127\.0\.0\.1/),
     });
     expect(JSON.stringify(entries)).not.toContain('Bearer');
+  });
+
+  it('with AUTH_OWNER_ONLY_CANCEL only the creator (or an admin) cancels a task', async () => {
+    const as = async (sub: string, scope = 'a2a:send a2a:read a2a:cancel') => ({
+      authorization: `Bearer ${await idp.token({ sub, tenant: 'acme', scope })}`,
+    });
+    const call = async (method: string, params: unknown, headers: Record<string, string>) =>
+      rpc(`${gateway.url}/agents/echo`, { jsonrpc: '2.0', id: 1, method, params }, headers);
+    const open = async (owner: Record<string, string>) =>
+      (
+        await call(
+          'SendMessage',
+          { message: userMessage('wait', { messageId: `tck-input-required-${Math.random()}` }) },
+          owner,
+        )
+      ).body.result.task.id as string;
+    const alice = await as('alice');
+    const first = await open(alice);
+    const bob = await call('CancelTask', { id: first }, await as('bob'));
+    expect(bob.status).toBe(403);
+    expect(bob.body.error.message).toBe('only the principal that created this task may cancel it');
+    const own = await call('CancelTask', { id: first }, alice);
+    expect(own.body.result.status.state).toBe('TASK_STATE_CANCELED');
+    const second = await open(await as('alice2'));
+    const byAdmin = await call('CancelTask', { id: second }, await as('ops2', 'a2a:admin'));
+    expect(byAdmin.body.result.status.state).toBe('TASK_STATE_CANCELED');
   });
 
   it('the security audit needs the admin scope', async () => {
