@@ -34,14 +34,6 @@ const EXCEPTIONS: readonly { file: string; imports: string; waives: Rule[]; reas
       '(openEventStore, migrateDatabase); that wiring lives in the composition root',
   },
   {
-    file: 'src/cli/key-commands.ts',
-    imports: '../gateway.js',
-    waives: ['direction', 'index'],
-    reason:
-      'API keys live in the database the gateway opens; the command opens it exactly as ' +
-      'the gateway does (openEventStore)',
-  },
-  {
     file: 'src/a2a/v03/schemas.ts',
     imports: '../../protocol/primitives.js',
     waives: ['index'],

@@ -1,12 +1,18 @@
 import type { Command } from 'commander';
 import { type ApiKeyStore, createSqlApiKeyStore, mintApiKey } from '../auth/index.js';
-import { loadConfig } from '../config/index.js';
-import { openEventStore } from '../gateway.js';
-import { createLogger } from '../observability/index.js';
-import { DataDirLockedError } from '../store/index.js';
+import type { OperatorDatabase } from './oauth-commands.js';
 
 /** `keys add|list|revoke`: API keys, kept hashed beside the events. */
-export function registerKeyCommands(program: Command): void {
+export function registerKeyCommands(program: Command, open: () => Promise<OperatorDatabase>): void {
+  const withKeyStore = async <T>(work: (store: ApiKeyStore) => Promise<T>): Promise<T> => {
+    const db = await open();
+    try {
+      return await work(await createSqlApiKeyStore(db.client, db.config.DATABASE_SCHEMA));
+    } finally {
+      await db.close();
+    }
+  };
+
   const keys = program.command('keys').description('manage API keys (AUTH_API_KEYS=true)');
 
   keys
@@ -75,26 +81,6 @@ export function registerKeyCommands(program: Command): void {
       }
       console.log(`API key ${id} revoked`);
     });
-}
-
-async function withKeyStore<T>(work: (store: ApiKeyStore) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const { views, close } = await openEventStore(config, createLogger({ level: 'warn' })).catch(
-    (error: unknown) => {
-      if (!(error instanceof DataDirLockedError)) throw error;
-      throw new Error(
-        `${error.message}\nThe embedded store belongs to the running gateway: stop it to ` +
-          'manage keys, or run the gateway on PostgreSQL (DATABASE_URL), where keys can be ' +
-          'managed while it runs.',
-        { cause: error },
-      );
-    },
-  );
-  try {
-    return await work(await createSqlApiKeyStore(views, config.DATABASE_SCHEMA));
-  } finally {
-    await close();
-  }
 }
 
 function withoutHash<T extends { secretHash: string }>(record: T): Omit<T, 'secretHash'> {

@@ -47,21 +47,25 @@ program
     console.log(options.json ? JSON.stringify(entries, null, 2) : auditTable(entries));
   });
 
-registerKeyCommands(program);
-registerOAuthCommands(program, async () => {
+registerKeyCommands(program, openOperatorDatabase);
+registerOAuthCommands(program, openOperatorDatabase);
+registerCardCommands(program);
+
+/** The configured database, for commands that manage what lives beside the events. */
+async function openOperatorDatabase() {
   const config = loadConfig();
   const { views, close } = await openEventStore(config, createLogger({ level: 'warn' })).catch(
     (error: unknown) => {
       throw withHint(
         error,
-        'Stop that gateway first: an embedded database belongs to one process. To manage ' +
+        'Stop that gateway first: an embedded database belongs to one process. While it ' +
+          'runs, API keys can be managed over HTTP (/admin/api-keys, admin scope); to manage ' +
           'clients and keys while gateways run, share a PostgreSQL through DATABASE_URL.',
       );
     },
   );
   return { config, client: views, close };
-});
-registerCardCommands(program);
+}
 
 async function readTimeline(
   taskId: string,

@@ -113,7 +113,8 @@ describe('keys CLI on the embedded store', () => {
       // The folder is the running gateway's: the CLI says how to manage keys meanwhile.
       const locked = await runCli(asRecord, 'keys', 'revoke', id);
       expect(locked.code).toBe(1);
-      expect(locked.output).toContain('stop it to manage keys');
+      expect(locked.output).toContain('Stop that gateway first');
+      expect(locked.output).toContain('/admin/api-keys');
     } finally {
       // Removes the test gateway's own (unused) folder, not this one.
       await gateway.stop();
