@@ -3,6 +3,8 @@ import type { Principal } from './principal.js';
 export interface RateLimiter {
   /** 0 when the call may go ahead, else the seconds until it may (a 429's Retry-After). */
   retryAfterS(principal: Principal): number;
+  /** The same for any caller named by `key` (a remote address, before authentication). */
+  retryAfterKeyS(key: string): number;
 }
 
 /**
@@ -29,24 +31,29 @@ export function createRateLimiter(options: {
     if (buckets.size >= maxPrincipals) buckets.clear();
   }
 
+  function retryAfterKeyS(key: string): number {
+    if (perSecond <= 0) return 0;
+    const at = now();
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      if (buckets.size >= maxPrincipals) prune(at);
+      bucket = { tokens: burst, at };
+      buckets.set(key, bucket);
+    }
+    bucket.tokens = Math.min(burst, bucket.tokens + ((at - bucket.at) / 1000) * perSecond);
+    bucket.at = at;
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
+  }
+
   return {
     retryAfterS(principal) {
-      if (principal.via === 'anonymous' || perSecond <= 0) return 0;
-      const key = `${principal.via}\n${principal.tenant}\n${principal.name}`;
-      const at = now();
-      let bucket = buckets.get(key);
-      if (!bucket) {
-        if (buckets.size >= maxPrincipals) prune(at);
-        bucket = { tokens: burst, at };
-        buckets.set(key, bucket);
-      }
-      bucket.tokens = Math.min(burst, bucket.tokens + ((at - bucket.at) / 1000) * perSecond);
-      bucket.at = at;
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
-        return 0;
-      }
-      return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
+      if (principal.via === 'anonymous') return 0;
+      return retryAfterKeyS(`${principal.via}\n${principal.tenant}\n${principal.name}`);
     },
+    retryAfterKeyS,
   };
 }

@@ -68,7 +68,13 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
     ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
   });
 
-  if (authServer) mountOAuthRoutes(app, { server: authServer, logger });
+  if (authServer)
+    mountOAuthRoutes(app, {
+      server: authServer,
+      logger,
+      ...(auth?.denials ? { denials: auth.denials } : {}),
+      ...(auth?.rateLimiter ? { rateLimiter: auth.rateLimiter } : {}),
+    });
   if (apiKeys)
     mountAdminRoutes(app, {
       apiKeys,

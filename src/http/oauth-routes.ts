@@ -1,11 +1,20 @@
 import type { Env, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { type AuthorizationServer, OAUTH_PATHS } from '../auth/index.js';
+import {
+  type AuthorizationServer,
+  type DenialRecorder,
+  OAUTH_PATHS,
+  type RateLimiter,
+} from '../auth/index.js';
 import type { Logger } from '../observability/index.js';
 
 export interface OAuthRoutesOptions {
   server: Pick<AuthorizationServer, 'token' | 'keys' | 'metadata'>;
   logger: Logger;
+  /** The security audit: refused client authentications land there too. */
+  denials?: DenialRecorder;
+  /** Token requests per remote address: guessing secrets is slow. */
+  rateLimiter?: RateLimiter;
   /** A token request is a short form, a client assertion its largest part. Default 16 KiB. */
   maxBodyBytes?: number;
 }
@@ -30,6 +39,12 @@ export function mountOAuthRoutes<E extends Env>(app: Hono<E>, options: OAuthRout
       // RFC 6749 §4.4.2: the parameters come as a form, never in the query or as JSON.
       if (!FORM.test(c.req.header('content-type') ?? ''))
         return c.json({ error: 'invalid_request' }, 400, NO_STORE);
+      const remoteAddress = (c.env as { incoming?: { socket: { remoteAddress?: string } } })
+        ?.incoming?.socket.remoteAddress;
+      const wait = options.rateLimiter?.retryAfterKeyS(`token\n${remoteAddress ?? ''}`) ?? 0;
+      if (wait > 0) {
+        return c.json({ error: 'slow_down' }, 429, { ...NO_STORE, 'Retry-After': String(wait) });
+      }
       try {
         const authorization = c.req.header('authorization');
         const response = await server.token({
@@ -37,7 +52,17 @@ export function mountOAuthRoutes<E extends Env>(app: Hono<E>, options: OAuthRout
           ...(authorization !== undefined ? { authorization } : {}),
         });
         if (response.status === 200) logger.info('token issued', response.log);
-        else logger.warn('token request refused', response.log);
+        else {
+          logger.warn('token request refused', response.log);
+          if (response.status === 401)
+            options.denials?.record({
+              kind: 'unauthenticated',
+              principal: response.log.clientId ?? 'anonymous',
+              reason: `token endpoint: ${response.log.reason ?? response.log.error}`,
+              path: c.req.path,
+              ...(remoteAddress ? { remoteAddress } : {}),
+            });
+        }
         return c.json(response.body, response.status, response.headers);
       } catch (error) {
         logger.error('token endpoint failed', { error });

@@ -19,6 +19,7 @@ describe('the built-in authorization server, end to end', () => {
   let folder: string;
   let gateway: TestGateway;
   let secret: string;
+  let adminSecret: string;
   const schema = 'builtin_as';
 
   beforeAll(async () => {
@@ -39,6 +40,8 @@ describe('the built-in authorization server, end to end', () => {
       secret = (
         await clients.add({ clientId: 'robot', tenant: 'acme', scopes: ['a2a:send', 'a2a:read'] })
       ).secret!;
+      adminSecret = (await clients.add({ clientId: 'ops', tenant: '', scopes: ['a2a:admin'] }))
+        .secret!;
     } finally {
       await close();
     }
@@ -57,12 +60,12 @@ describe('the built-in authorization server, end to end', () => {
     if (folder) await rm(folder, { recursive: true, force: true });
   });
 
-  const token = async (scope?: string) => {
+  const token = async (scope?: string, client = 'robot', password = secret) => {
     const response = await fetch(`${gateway.url}/oauth/token`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`robot:${secret}`).toString('base64')}`,
+        authorization: `Basic ${Buffer.from(`${client}:${password}`).toString('base64')}`,
       },
       body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }),
     });
@@ -138,5 +141,25 @@ describe('the built-in authorization server, end to end', () => {
     });
     await expect(verify(card)).resolves.toBeUndefined();
     await expect(verify({ ...card, name: `${card.name} (forged)` })).rejects.toThrow();
+  });
+
+  it('a refused client authentication is a security audit event, the secret nowhere in it', async () => {
+    const refused = await token(undefined, 'robot', 'wrong-secret');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toBe('invalid_client');
+    const admin = await token(undefined, 'ops', adminSecret);
+    const response = await fetch(`${gateway.url}/audit/security`, {
+      headers: { authorization: `Bearer ${admin.body.access_token}` },
+    });
+    const body = (await response.json()) as { events: { principal: string; reason: string }[] };
+    expect(response.status, JSON.stringify({ admin: admin.body, body })).toBe(200);
+    const { events } = body;
+    const entry = events.find((event) => event.reason.startsWith('token endpoint'));
+    // Unproven, the caller is anonymous; the client id it claimed is in the reason.
+    expect(entry, JSON.stringify(events)).toMatchObject({
+      principal: 'anonymous',
+      reason: expect.stringContaining('robot'),
+    });
+    expect(JSON.stringify(events)).not.toContain('wrong-secret');
   });
 });
