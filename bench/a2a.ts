@@ -15,13 +15,17 @@
  *   stream (BENCH_IDLE_STREAMS of them), and the floors: bare node, bare PGlite.
  * - history (gateways): GetTask and ListTasks latency on a small store and after
  *   BENCH_HISTORY_TASKS more are seeded through the store API (support/history.ts).
+ * - auth (gateways): SendMessage and GetTask as in throughput on two gateways side by side,
+ *   auth off and bearer-JWT auth on, in BENCH_AUTH_ROUNDS rounds each (off, on, on, off, …):
+ *   each mode's best req/s and on ÷ off (support/auth-cost.ts).
  *
  * Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_TARGETS (reference,pglite,postgres),
- * BENCH_PHASES (throughput,delay,memory,history), BENCH_DELAY_CONCURRENCY (256),
+ * BENCH_PHASES (throughput,delay,memory,history,auth), BENCH_DELAY_CONCURRENCY (256),
  * BENCH_IDLE_STREAMS (1000), BENCH_HISTORY_TASKS (100000), BENCH_HISTORY_REQUESTS (200: probes
  * of each kind), BENCH_CATCHUP_LIMIT (120: seconds the gateway gets to fold the seeded tasks
- * into its view), BENCH_CLIENT (http, or fetch: see `post` in support/a2a-client.ts),
- * DATABASE_URL (the postgres target needs it; each session makes and drops its own schema).
+ * into its view), BENCH_AUTH_ROUNDS (2: load runs of each auth mode), BENCH_CLIENT (http, or
+ * fetch: see `post` in support/a2a-client.ts), DATABASE_URL (the postgres target needs it;
+ * each session makes and drops its own schema).
  */
 import { cpus } from 'node:os';
 import { sendMessage, socketPool } from './support/a2a-client.js';
@@ -30,12 +34,14 @@ import { report, type TargetResult } from './support/a2a-report.js';
 import {
   buildTargets,
   chooseTargets,
+  type GatewayName,
   runLoad,
   type Session,
   startTarget,
   type Target,
   type TargetName,
 } from './support/a2a-targets.js';
+import { authCostPhase, benchIssuer } from './support/auth-cost.js';
 import { historyPhase } from './support/history.js';
 import { seedMain } from './support/history-seed.js';
 import { type MemoryFloors, memoryFloors } from './support/memory-floors.js';
@@ -50,15 +56,16 @@ const SETTINGS = {
   seconds: number('BENCH_SECONDS', 10),
   concurrency: number('BENCH_CONCURRENCY', 16),
   targets: list('BENCH_TARGETS', 'reference,pglite,postgres'),
-  phases: list('BENCH_PHASES', 'throughput,delay,memory,history'),
+  phases: list('BENCH_PHASES', 'throughput,delay,memory,history,auth'),
   delayConcurrency: number('BENCH_DELAY_CONCURRENCY', 256),
   idleStreams: number('BENCH_IDLE_STREAMS', 1_000),
   historyTasks: number('BENCH_HISTORY_TASKS', 100_000),
   historyRequests: number('BENCH_HISTORY_REQUESTS', 200),
   catchUpLimitS: number('BENCH_CATCHUP_LIMIT', 120),
+  authRounds: number('BENCH_AUTH_ROUNDS', 2),
   client: process.env.BENCH_CLIENT || 'http',
 };
-const PHASES = ['throughput', 'delay', 'memory', 'history'];
+const PHASES = ['throughput', 'delay', 'memory', 'history', 'auth'];
 const has = (phase: string) => SETTINGS.phases.includes(phase);
 
 /** One server start for the throughput, delay and memory phases of a target. */
@@ -144,6 +151,22 @@ async function main(): Promise<void> {
           concurrency: SETTINGS.concurrency,
         });
         results[target.name] = { load: {}, ...results[target.name], history };
+      }
+    }
+    if (has('auth')) {
+      const issuer = await benchIssuer();
+      try {
+        for (const target of chosen) {
+          if (target.name === 'reference') continue;
+          const auth = await authCostPhase(target as Target & { name: GatewayName }, issuer, {
+            seconds: SETTINGS.seconds,
+            concurrency: SETTINGS.concurrency,
+            rounds: SETTINGS.authRounds,
+          });
+          results[target.name] = { load: {}, ...results[target.name], auth };
+        }
+      } finally {
+        await issuer.cleanup();
       }
     }
     const wallSeconds = round((performance.now() - started) / 1_000);

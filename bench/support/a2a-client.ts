@@ -34,7 +34,16 @@ interface Answer {
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
+// Sent with every request besides the protocol's own: the load spec's `headers` (auth).
+let extraHeaders: Record<string, string> = {};
+
+/** Headers every later call sends too, e.g. `Authorization: Bearer …`; replaces earlier ones. */
+export function sendWithEveryRequest(headers: Record<string, string>): void {
+  extraHeaders = { ...headers };
+}
+
 const headers = (accept: string) => ({
+  ...extraHeaders,
   'A2A-Version': '1.0',
   'Content-Type': 'application/json',
   Accept: accept,

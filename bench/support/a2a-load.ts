@@ -10,6 +10,7 @@ import {
   openIdleStream,
   REQUEST_TIMEOUT_MS,
   sendMessage,
+  sendWithEveryRequest,
   socketPool,
   streamMessage,
 } from './a2a-client.js';
@@ -64,6 +65,8 @@ export interface LoadSpec {
   create?: number;
   /** `history`: GetTask of each of `ids` once, and `requests` ListTasks of each kind. */
   history?: { ids: string[]; warmIds: string[]; requests: number };
+  /** Sent with every request, e.g. `{ Authorization: 'Bearer …' }` for a gateway with auth on. */
+  headers?: Record<string, string>;
 }
 
 export interface IdleStreams {
@@ -266,6 +269,7 @@ export function loadBudgetMs(spec: LoadSpec): number {
  */
 export async function loadMain(spec: LoadSpec): Promise<LoadResult> {
   const result: LoadResult = {};
+  sendWithEveryRequest(spec.headers ?? {});
   const pool = socketPool(spec.concurrency);
   const created: string[] = [];
   for (const step of spec.steps) {

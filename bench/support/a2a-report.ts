@@ -4,6 +4,7 @@
  */
 import { DELAY_MS, type Latency, type LoadResult, type Measure } from './a2a-load.js';
 import type { GatewayName, TargetName } from './a2a-targets.js';
+import type { AuthCostFigures } from './auth-cost.js';
 import type { HistoryFigures } from './history.js';
 import type { MemoryFloors } from './memory-floors.js';
 import { round, table } from './report.js';
@@ -15,6 +16,8 @@ export interface TargetResult {
   rssIdleMb?: number;
   load: LoadResult;
   history?: HistoryFigures;
+  /** The auth phase: SendMessage and GetTask with auth off, then bearer-JWT auth on. */
+  auth?: AuthCostFigures;
 }
 
 export type Floors = Partial<MemoryFloors>;
@@ -27,8 +30,53 @@ const MUST_REACH: Record<GatewayName, { sendMessage: number; streams: number; ge
   pglite: { sendMessage: 0.3, streams: 0.3, getTask: 1.0 },
 };
 
+/** The issue's threshold for auth: at most 10% of throughput (auth on ÷ off). */
+const AUTH_MUST_REACH = 0.9;
+
 const LOOPS = ['send', 'stream', 'get', 'delay'] as const;
 type Loop = (typeof LOOPS)[number];
+const AUTH_LOOPS = ['send', 'get'] as const;
+
+/** Every measure of the auth phase, each named `auth <off|on> <loop> (run N)`. */
+function authMeasures({ auth }: TargetResult): [string, Measure][] {
+  return (auth?.rounds ?? []).flatMap((round, i) =>
+    AUTH_LOOPS.flatMap((loop): [string, Measure][] => {
+      const measure = round[loop];
+      return measure ? [[`auth ${round.mode} ${loop} (run ${i + 1})`, measure]] : [];
+    }),
+  );
+}
+
+/**
+ * Per target: SendMessage and GetTask req/s off and on (each mode's best run), on ÷ off
+ * against the threshold, every run's req/s, server CPU per call, errors of all runs.
+ */
+function authCost(result: TargetResult | undefined) {
+  const auth = result?.auth;
+  if (!auth) return null;
+  const of = (loop: (typeof AUTH_LOOPS)[number]) => {
+    const [off, on] = [auth.off[loop], auth.on[loop]];
+    const ratio = off && on && off.perSec > 0 ? round(on.perSec / off.perSec, 2) : null;
+    // Server CPU per call (ms): less swayed than req/s by other work taking core 0.
+    const cpuMs = (m: Measure | undefined) =>
+      m && m.perSec > 0 ? round((m.serverCpuPct * 10) / m.perSec, 3) : null;
+    const runs = (mode: 'off' | 'on') => auth.rounds.filter((r) => r.mode === mode);
+    const perRun = (mode: 'off' | 'on') => runs(mode).map((r) => round(r[loop]?.perSec ?? 0));
+    const errors = (mode: 'off' | 'on') =>
+      runs(mode).reduce((sum, r) => sum + (r[loop]?.errors ?? 0), 0);
+    return {
+      off: off ? round(off.perSec) : null,
+      on: on ? round(on.perSec) : null,
+      ratio,
+      min: AUTH_MUST_REACH,
+      met: ratio === null ? null : ratio >= AUTH_MUST_REACH,
+      runs: { off: perRun('off'), on: perRun('on') },
+      serverCpuMsPerCall: { off: cpuMs(off), on: cpuMs(on) },
+      errors: { off: errors('off'), on: errors('on') },
+    };
+  };
+  return { sendMessage: of('send'), getTask: of('get') };
+}
 
 const ms = (value: number | undefined) => (value === undefined ? '-' : String(round(value, 2)));
 const count = (value: number | undefined) => (value === undefined ? '-' : String(round(value)));
@@ -37,8 +85,11 @@ const pair = (latency: Latency | undefined) =>
 const added = (measure: Measure | undefined) =>
   measure ? `${ms(measure.p50Ms - DELAY_MS)} / ${ms(measure.p99Ms - DELAY_MS)}` : '-';
 
-function failed({ load }: TargetResult): boolean {
-  const measures = LOOPS.map((loop) => load[loop]);
+function failed(result: TargetResult): boolean {
+  const measures = [
+    ...LOOPS.map((loop) => result.load[loop]),
+    ...authMeasures(result).map(([, measure]) => measure),
+  ];
   return measures.some((measure) => (measure?.errors ?? 0) > 0);
 }
 
@@ -63,6 +114,16 @@ function rows(results: Results, names: TargetName[], inFlight: unknown): (string
   const anyHistory = names.map((n) => results[n]?.history).find(Boolean);
   const [small = 'small', large = 'large'] = sizes(anyHistory);
   const streams = names.map((n) => results[n]?.load.idleStreams?.streams).find(Boolean);
+  type Cost = NonNullable<ReturnType<typeof authCost>>;
+  const a = (pick: (c: Cost) => string) => (r: TargetResult) => {
+    const cost = authCost(r);
+    return cost ? pick(cost) : '-';
+  };
+  const num = (value: number | null) => (value === null ? '-' : String(value));
+  const runs = (both: { off: number[]; on: number[] }) =>
+    `${both.off.join(' ')}; ${both.on.join(' ')}`;
+  const offOn = (both: { off: number | null; on: number | null }) =>
+    `${num(both.off)} / ${num(both.on)}`;
   const spec: [string, (r: TargetResult) => string][] = [
     ['SendMessage req/s', (r) => count(r.load.send?.perSec)],
     ['SendMessage p50 / p99 ms', (r) => pair(r.load.send)],
@@ -93,6 +154,20 @@ function rows(results: Results, names: TargetName[], inFlight: unknown): (string
       h((x) => `${ms(x.readySeconds ?? undefined)} / ${ms(x.catchUpSeconds ?? undefined)}`),
     ],
     ['history: RSS after catch-up MB', h((x) => count(x.rssAfterCatchUpMb ?? undefined))],
+    ['auth off: SendMessage req/s, best run', a((c) => num(c.sendMessage.off))],
+    ['auth on: SendMessage req/s, best run', a((c) => num(c.sendMessage.on))],
+    ['auth on ÷ off: SendMessage', a((c) => num(c.sendMessage.ratio))],
+    ['auth off: GetTask req/s, best run', a((c) => num(c.getTask.off))],
+    ['auth on: GetTask req/s, best run', a((c) => num(c.getTask.on))],
+    ['auth on ÷ off: GetTask', a((c) => num(c.getTask.ratio))],
+    ['auth: SendMessage req/s, each run: off; on', a((c) => runs(c.sendMessage.runs))],
+    ['auth: GetTask req/s, each run: off; on', a((c) => runs(c.getTask.runs))],
+    ['auth: server CPU ms/SendMessage off / on', a((c) => offOn(c.sendMessage.serverCpuMsPerCall))],
+    ['auth: server CPU ms/GetTask off / on', a((c) => offOn(c.getTask.serverCpuMsPerCall))],
+    [
+      'auth: errors off / on (send; get)',
+      a((c) => `${offOn(c.sendMessage.errors)}; ${offOn(c.getTask.errors)}`),
+    ],
   ];
   return spec
     .map(([label, pick]) => [label, ...names.map((n) => pick(results[n]!))])
@@ -199,16 +274,21 @@ export function report(
       const first = (latency as Latency).firstError;
       if (first) lines.push(`${name}: history ${probe} failure: ${first}`);
     }
+    const auth = authMeasures(results[name]!);
+    for (const [what, measure] of auth) {
+      if (measure.firstError) lines.push(`${name}: first ${what} failure: ${measure.firstError}`);
+    }
     // A load generator near a full core measures itself: the server could do more.
-    for (const loop of LOOPS) {
-      const cpu = load[loop]?.loadCpuPct ?? 0;
+    const measured = [...LOOPS.map((loop) => [loop, load[loop]] as const), ...auth];
+    for (const [what, measure] of measured) {
+      const cpu = measure?.loadCpuPct ?? 0;
       if (cpu > 90)
         lines.push(
-          `${name}: the load generator used ${round(cpu)}% of core 1 in ${loop}: that figure is the client's limit`,
+          `${name}: the load generator used ${round(cpu)}% of core 1 in ${what}: that figure is the client's limit`,
         );
     }
     // Other work on the two cores takes CPU from the server or the client, never evenly.
-    const other = Math.max(0, ...LOOPS.map((loop) => load[loop]?.otherCpuPct ?? 0));
+    const other = Math.max(0, ...measured.map(([, measure]) => measure?.otherCpuPct ?? 0));
     if (other > 25) lines.push(`${name}: other processes used up to ${round(other)}% CPU`);
     const h = results[name]!.history;
     if (h && h.catchUpSeconds === null) {
@@ -247,8 +327,26 @@ export function report(
     const reached = checks.filter((check) => check.met).length;
     lines.push(`must reach, gateway-${name}: ${parts.join(', ')}: ${reached} of ${checks.length}`);
   }
+  const authCosts: Record<string, unknown> = {};
+  for (const name of ['pglite', 'postgres'] as const) {
+    const cost = authCost(results[name]);
+    if (!cost) continue;
+    authCosts[name] = cost;
+    const checks = Object.entries(cost).map(([key, { ratio, met }]) => ({ key, ratio, met }));
+    const parts = checks.map(
+      ({ key, ratio, met }) =>
+        `${key} ${ratio ?? '-'}× (≥ ${AUTH_MUST_REACH}) ${met === null ? 'not measured' : met ? 'yes' : 'NO'}`,
+    );
+    const reached = checks.filter((check) => check.met).length;
+    lines.push(
+      `must reach, auth cost (bearer JWT on ÷ off), gateway-${name}: ${parts.join(', ')}: ${reached} of ${checks.length}`,
+    );
+  }
   if (lines.length > 0) console.log(`\n${lines.join('\n')}`);
 
   const summary = Object.fromEntries(names.map((name) => [name, figures(results[name]!)]));
-  console.log(JSON.stringify({ ...summary, memory, ratios, mustReach, settings }));
+  const authCostField = Object.keys(authCosts).length > 0 ? { authCost: authCosts } : {};
+  console.log(
+    JSON.stringify({ ...summary, memory, ratios, mustReach, ...authCostField, settings }),
+  );
 }
