@@ -61,6 +61,8 @@ function hashSecret(secret: string): string {
 export interface ApiKeyVerifier {
   /** The key's principal, or undefined for a malformed, unknown, wrong or revoked key. */
   verify(key: string): Promise<Principal | undefined>;
+  /** The principal of a key accepted recently, without waiting; else undefined. */
+  peek(key: string): Principal | undefined;
   /** Forgets remembered keys (one, or all): after a revocation. */
   forget(id?: string): void;
 }
@@ -77,6 +79,8 @@ export function createApiKeyVerifier(
   const cacheMs = options.cacheMs ?? 30_000;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+  // Keys accepted, by the whole key: a hit skips parsing and hashing. Forgotten with the record.
+  const accepted = new Map<string, { id: string; principal: Principal; until: number }>();
 
   async function recordOf(id: string): Promise<ApiKeyRecord | undefined> {
     const hit = cache.get(id);
@@ -87,8 +91,16 @@ export function createApiKeyVerifier(
     return record;
   }
 
+  function peek(key: string): Principal | undefined {
+    const hit = accepted.get(key);
+    return hit && now() < hit.until ? hit.principal : undefined;
+  }
+
   return {
+    peek,
     async verify(key) {
+      const known = peek(key);
+      if (known) return known;
       const match = KEY_FORMAT.exec(key);
       if (!match) return undefined;
       const record = await recordOf(match[1]!);
@@ -96,16 +108,24 @@ export function createApiKeyVerifier(
       const given = Buffer.from(hashSecret(match[2]!));
       const stored = Buffer.from(record.secretHash);
       if (given.length !== stored.length || !timingSafeEqual(given, stored)) return undefined;
-      return {
+      const principal: Principal = {
         name: record.principal,
         tenant: record.tenant,
         scopes: new Set(record.scopes),
         via: 'api-key',
       };
+      if (accepted.size >= 10_000) accepted.delete(accepted.keys().next().value!);
+      accepted.set(key, { id: record.id, principal, until: cache.get(record.id)!.until });
+      return principal;
     },
     forget(id) {
-      if (id === undefined) cache.clear();
-      else cache.delete(id);
+      if (id === undefined) {
+        cache.clear();
+        accepted.clear();
+        return;
+      }
+      cache.delete(id);
+      for (const [key, hit] of accepted) if (hit.id === id) accepted.delete(key);
     },
   };
 }

@@ -28,6 +28,11 @@ export interface Authenticator {
   /** Bearer tokens are accepted. */
   readonly bearer: boolean;
   authenticate(credentials: Credentials): Promise<AuthResult>;
+  /**
+   * The caller of credentials accepted recently, without waiting (the common case: a client
+   * sending the same token again); undefined when `authenticate` must decide.
+   */
+  peek(credentials: Credentials): Principal | undefined;
   /** The `WWW-Authenticate` of a 403: valid credentials without the scope `scope`. */
   insufficientScope(scope: string): string;
 }
@@ -53,6 +58,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     required,
     apiKeyHeader: apiKeys?.header,
     bearer: jwt !== undefined,
+    peek({ authorization, apiKey }) {
+      if (!required) return ANONYMOUS;
+      if (jwt && authorization?.startsWith('Bearer ')) return jwt.peek(authorization.slice(7));
+      if (apiKeys && apiKey !== undefined && authorization === undefined)
+        return apiKeys.verifier.peek(apiKey);
+      return undefined;
+    },
     async authenticate({ authorization, apiKey }) {
       if (!required) return { ok: true, principal: ANONYMOUS };
       const bearer = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(authorization ?? '');

@@ -82,6 +82,8 @@ export class TokenRejectedError extends Error {
 export interface JwtVerifier {
   /** The caller a valid token names; throws TokenRejectedError otherwise. */
   verify(token: string): Promise<Principal>;
+  /** The caller of a token verified recently and still valid, without waiting; else undefined. */
+  peek(token: string): Principal | undefined;
 }
 
 /**
@@ -129,12 +131,19 @@ export function createJwtVerifier(
     }
   }
 
+  function peek(token: string): Principal | undefined {
+    const hit = cache.get(token);
+    if (hit && now() < hit.until) return hit.principal;
+    return undefined;
+  }
+
   return {
+    peek,
     async verify(token) {
       const at = now();
-      const hit = cache.get(token);
-      if (hit && at < hit.until) return hit.principal;
-      if (hit) cache.delete(token);
+      const known = peek(token);
+      if (known) return known;
+      cache.delete(token);
       const { principal, exp } = await verifyUncached(token);
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
       cache.set(token, { principal, until: Math.min(exp * 1000, at + cacheMs) });

@@ -3,6 +3,7 @@ import { A2A_ERROR_CODES, type RpcEnv } from '../a2a/index.js';
 import {
   ANONYMOUS,
   type Authenticator,
+  type AuthResult,
   type DenialRecorder,
   hasScope,
   type Principal,
@@ -38,10 +39,14 @@ export function authenticate(
     : undefined;
   return async function authenticateRequest(c, next) {
     const header = authenticator.apiKeyHeader;
-    const result = await authenticator.authenticate({
+    const credentials = {
       authorization: c.req.header('authorization'),
       apiKey: header ? c.req.header(header) : undefined,
-    });
+    };
+    const known = authenticator.peek(credentials);
+    const result: AuthResult = known
+      ? { ok: true, principal: known }
+      : await authenticator.authenticate(credentials);
     const remoteAddress = c.env?.incoming?.socket.remoteAddress;
     const where = { path: c.req.path, ...(remoteAddress ? { remoteAddress } : {}) };
     if (!result.ok) {

@@ -39,7 +39,7 @@ describe('safe defaults: anonymous only on loopback', () => {
     try {
       const config = loadConfig({ ...base, HOST: '0.0.0.0', DATA_DIR: folder });
       await expect(startGateway(config, createLogger({ level: 'silent' }))).rejects.toThrow(
-        /0\.0\.0\.0 is reachable from other machines and no authentication is configured; set AUTH_ISSUERS or AUTH_API_KEYS=true, or ALLOW_ANONYMOUS=true/,
+        /0\.0\.0\.0 is reachable from other machines and no authentication is configured; set AUTH_ISSUERS, AUTH_API_KEYS=true or AUTH_SERVER=true, or ALLOW_ANONYMOUS=true/,
       );
     } finally {
       await rm(folder, { recursive: true, force: true });
