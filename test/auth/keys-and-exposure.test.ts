@@ -71,8 +71,10 @@ describe('keys CLI on the embedded store', () => {
 
   it('adds a key that the gateway then accepts; lists without secrets; revokes', async () => {
     folder = await mkdtemp(join(tmpdir(), 'keys-cli-'));
+    // runProcess adds the test's own environment back: DATABASE_URL must be unset here.
     const env = childEnv({
       DATA_DIR: folder,
+      DATABASE_URL: '',
       DATABASE_SCHEMA: 'keys_cli',
       LOG_LEVEL: 'silent',
       AUTH_API_KEYS: 'true',
@@ -109,7 +111,7 @@ describe('keys CLI on the embedded store', () => {
         { jsonrpc: '2.0', id: 1, method: 'SendMessage', params: { message: userMessage('k') } },
         { 'x-api-key': key },
       );
-      expect(body.result.task.status.state).toBe('TASK_STATE_COMPLETED');
+      expect(body.result?.task.status.state, JSON.stringify(body)).toBe('TASK_STATE_COMPLETED');
       // The folder is the running gateway's: the CLI says how to manage keys meanwhile.
       const locked = await runCli(asRecord, 'keys', 'revoke', id);
       expect(locked.code).toBe(1);
