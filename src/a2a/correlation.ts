@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { requestHeader } from './request-header.js';
 import type { RpcEnv } from './rpc-transport.js';
 
 const CORRELATION_ID = /^[\w.:=-]{1,128}$/;
@@ -13,7 +14,7 @@ const CORRELATION_ID = /^[\w.:=-]{1,128}$/;
  */
 export function correlationId(): MiddlewareHandler<RpcEnv> {
   return async function correlationId(c, next) {
-    const given = c.req.header('x-correlation-id') ?? c.req.header('x-request-id');
+    const given = requestHeader(c, 'x-correlation-id') ?? requestHeader(c, 'x-request-id');
     c.set('requestId', given && CORRELATION_ID.test(given) ? given : randomUUID());
     await next();
   };

@@ -28,6 +28,7 @@ export {
   type JsonRpcBindingOptions,
   type RpcReply,
 } from './jsonrpc.js';
+export { requestHeader } from './request-header.js';
 export { createJsonRpcHandler, type JsonRpcHandlerOptions } from './rpc-handler.js';
 export {
   checkIdempotencyKey,

@@ -3,6 +3,7 @@ import { ANONYMOUS } from '../auth/index.js';
 import { A2A_ERROR_CODES } from './errors.js';
 import type { HostedAgent } from './hosted-agents.js';
 import type { JsonRpcBinding, RpcReply } from './jsonrpc.js';
+import { requestHeader } from './request-header.js';
 import type { CallContext } from './rpc-methods.js';
 import { type RpcEnv, rpcJson } from './rpc-transport.js';
 import { sseResponse } from './sse.js';
@@ -29,7 +30,7 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
   ): Promise<Response> {
     const correlationId = c.get('requestId');
     const idempotencyKey = c.get('idempotencyKey');
-    const lastEventId = Number.parseInt(c.req.header('last-event-id') ?? '', 10);
+    const lastEventId = Number.parseInt(requestHeader(c, 'last-event-id') ?? '', 10);
     const left = clientGone(c);
     const ctx: CallContext = {
       agent,
@@ -38,7 +39,7 @@ export function createJsonRpcHandler(options: JsonRpcHandlerOptions) {
       ...(c.get('deny') ? { denied: c.get('deny') } : {}),
       correlationId,
       clientGone: () => left.signal,
-      ...(publicUrl ? { cardBaseUrl: () => publicUrl(c.req.header('host')) } : {}),
+      ...(publicUrl ? { cardBaseUrl: () => publicUrl(requestHeader(c, 'host')) } : {}),
       ...(idempotencyKey ? { idempotencyKey } : {}),
       ...(Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? { lastEventId } : {}),
     };

@@ -4,6 +4,7 @@ import type { Principal } from '../auth/index.js';
 import { MAX_BODY_DEPTH, nestsDeeperThan } from '../protocol/index.js';
 import { A2aError, toJsonRpcError } from './errors.js';
 import type { JsonRpcId } from './jsonrpc.js';
+import { requestHeader } from './request-header.js';
 import { negotiateVersion, type ProtocolVersion } from './versions.js';
 
 /** What the transport checks leave on the context for the JSON-RPC handler. */
@@ -53,7 +54,7 @@ export function rpcError(c: Context<RpcEnv>, error: A2aError, id: JsonRpcId = nu
 /** §9.1: JSON-RPC bodies are JSON; anything else is ContentTypeNotSupportedError (-32005). */
 export function requireJsonContentType(): MiddlewareHandler<RpcEnv> {
   return async function requireJsonContentType(c, next) {
-    const contentType = c.req.header('content-type') ?? '';
+    const contentType = requestHeader(c, 'content-type') ?? '';
     if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
       const got = contentType ? contentType.slice(0, 100) : 'none';
       return rpcError(
@@ -106,7 +107,7 @@ export function readJsonBody(options: {
 /** §3.6: `A2A-Version` 1.0 speaks v1.0, none speaks 0.3, anything else is -32009. */
 export function negotiateA2aVersion(): MiddlewareHandler<RpcEnv> {
   return async function negotiateA2aVersion(c, next) {
-    const header = c.req.header('a2a-version');
+    const header = requestHeader(c, 'a2a-version');
     const version = negotiateVersion(header);
     if (!version) {
       const id = idOf(c.get('rpcBody'));
@@ -121,7 +122,7 @@ export function negotiateA2aVersion(): MiddlewareHandler<RpcEnv> {
 /** `Idempotency-Key`: a retried SendMessage finds the task its first try created. */
 export function checkIdempotencyKey(): MiddlewareHandler<RpcEnv> {
   return async function checkIdempotencyKey(c, next) {
-    const key = c.req.header('idempotency-key');
+    const key = requestHeader(c, 'idempotency-key');
     if (key !== undefined && (key.length === 0 || key.length > 255)) {
       return rpcError(
         c,

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { A2A_ERROR_CODES, type RpcEnv } from '../a2a/index.js';
+import { A2A_ERROR_CODES, type RpcEnv, requestHeader } from '../a2a/index.js';
 import {
   ANONYMOUS,
   type Authenticator,
@@ -40,8 +40,8 @@ export function authenticate(
   return async function authenticateRequest(c, next) {
     const header = authenticator.apiKeyHeader;
     const credentials = {
-      authorization: c.req.header('authorization'),
-      apiKey: header ? c.req.header(header) : undefined,
+      authorization: requestHeader(c, 'authorization'),
+      apiKey: header ? requestHeader(c, header) : undefined,
     };
     const known = authenticator.peek(credentials);
     const result: AuthResult = known
