@@ -47,8 +47,7 @@ export function assertSafeExposure(config: Config, logger: Logger): void {
     throw new ConfigError([
       `HOST: ${config.HOST} is reachable from other machines and no authentication is ` +
         'configured; set AUTH_ISSUERS, AUTH_API_KEYS=true or AUTH_SERVER=true, or ' +
-        'ALLOW_ANONYMOUS=true to ' +
-        'serve anyone who can reach the port',
+        'ALLOW_ANONYMOUS=true to serve anyone who can reach the port',
     ]);
   }
   logger.warn(
@@ -87,9 +86,9 @@ export async function issuerConfigs(setting: string): Promise<IssuerConfig[]> {
 export async function createGatewayAuthenticator(
   config: Config,
   views: SqlClient,
+  configured: readonly IssuerConfig[],
   extraIssuers: readonly TrustedIssuer[] = [],
 ): Promise<{ authenticator: Authenticator; apiKeys?: ApiKeyStore; close(): Promise<void> }> {
-  const configured = config.AUTH_ISSUERS ? await issuerConfigs(config.AUTH_ISSUERS) : [];
   const issuers = [...(await trustedIssuers(configured)), ...extraIssuers];
   const jwt =
     issuers.length > 0

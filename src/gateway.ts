@@ -94,6 +94,7 @@ interface Database {
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
   assertSafeExposure(config, logger);
   const issuer = config.AUTH_SERVER ? authServerIssuer(config) : undefined;
+  const trusted = config.AUTH_ISSUERS ? await issuerConfigs(config.AUTH_ISSUERS) : [];
   await assertPortAvailable(config.HOST, config.PORT);
   const agents = await loadHostedAgents(resolve(config.AGENT_CARDS_DIR));
   const runtimes = new Map(agents.map((agent) => [agent.name, runtimeOf(agent)]));
@@ -158,10 +159,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const auth = await createGatewayAuthenticator(
       config,
       db.views,
+      trusted,
       authServer ? [authServer.trustedIssuer] : [],
     );
     cleanups.push(() => auth.close());
-    const cards = createAgentCards(await cardOptions(config, authServer));
+    const cards = createAgentCards(
+      cardOptions(
+        config,
+        trusted.map((entry) => entry.issuer),
+        authServer,
+      ),
+    );
     const denials = createDenialRecorder(store, {
       perSecond: config.SECURITY_AUDIT_PER_SECOND,
       burst: Math.max(1, Math.ceil(config.SECURITY_AUDIT_PER_SECOND * 4)),
@@ -278,13 +286,11 @@ const BUILTIN_EXECUTORS: Record<
  * What the cards announce: every enabled way to authenticate. With the built-in
  * authorization server, its active key signs them and its JWKS (`jku`) verifies them.
  */
-async function cardOptions(
+function cardOptions(
   config: Config,
+  issuers: readonly string[],
   authServer: AuthorizationServer | undefined,
-): Promise<AgentCardsOptions> {
-  const issuers = config.AUTH_ISSUERS
-    ? (await issuerConfigs(config.AUTH_ISSUERS)).map((entry) => entry.issuer)
-    : [];
+): AgentCardsOptions {
   const auth: EnabledAuth = {
     ...(issuers.length > 0 || authServer
       ? { bearer: { issuers: [...issuers, ...(authServer ? [authServer.issuer] : [])] } }

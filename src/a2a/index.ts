@@ -37,6 +37,8 @@ export {
   type RpcEnv,
   readJsonBody,
   requireJsonContentType,
+  rpcError,
+  rpcJson,
 } from './rpc-transport.js';
 export {
   type A2aService,

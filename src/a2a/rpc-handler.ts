@@ -80,14 +80,7 @@ function permissionDenied(c: Context<RpcEnv>, body: unknown): Response | undefin
       typeof (item as { metadata?: { scope?: unknown } }).metadata?.scope === 'string',
   );
   const challenge = info ? c.get('scopeChallenge')?.(info.metadata.scope) : undefined;
-  return new Response(JSON.stringify(body), {
-    status: 403,
-    headers: {
-      'content-type': 'application/json',
-      'x-correlation-id': c.get('requestId'),
-      ...(challenge ? { 'www-authenticate': challenge } : {}),
-    },
-  });
+  return rpcJson(c, body, 403, challenge ? { 'www-authenticate': challenge } : {});
 }
 
 const CLIENT_GONE = new Error('the client went away');

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { hasScope, type Principal, SCOPES, type Scope } from '../auth/index.js';
+import { coversTenant, hasScope, type Principal, SCOPES, type Scope } from '../auth/index.js';
 import { A2A_PARAMS_SCHEMAS, type A2aMethod } from '../protocol/index.js';
 import { A2aError } from './errors.js';
 import { parseParams } from './rpc-params.js';
@@ -105,15 +105,14 @@ function scoped(ctx: CallContext, params: unknown, waits: boolean): RequestConte
     });
   }
   const asked = urlTenant ?? fromParams;
+  if (asked !== undefined && !coversTenant(caller, asked)) return undefined;
   const admin = caller.scopes.has(SCOPES.admin);
-  const bound = admin ? null : caller.tenant;
-  if (bound !== null && asked !== undefined && asked !== bound) return undefined;
   const signal = waits ? clientGone?.() : undefined;
   return {
     ...rest,
     principal: caller.name,
     ...(admin ? { admin } : {}),
-    tenant: asked ?? bound ?? caller.tenant ?? '',
+    tenant: asked ?? caller.tenant ?? '',
     ...(signal ? { signal } : {}),
   };
 }

@@ -35,20 +35,32 @@ export type RpcEnv = { Bindings: NodeBindings | undefined; Variables: RpcVariabl
  * A JSON answer with the correlation id. Built as a plain Response with a plain header record:
  * through @hono/node-server that is written without a web `Headers` object.
  */
-export function rpcJson(c: Context<RpcEnv>, body: unknown, status = 200): Response {
+export function rpcJson(
+  c: Context<RpcEnv>,
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: {
       'content-type': 'application/json',
       'x-correlation-id': c.get('requestId'),
       ...(status === 413 ? { connection: 'close' } : {}),
+      ...headers,
     },
   });
 }
 
 /** A JSON-RPC error answer; transport errors carry id null unless the body named one. */
-export function rpcError(c: Context<RpcEnv>, error: A2aError, id: JsonRpcId = null, status = 200) {
-  return rpcJson(c, { jsonrpc: '2.0', id, error: toJsonRpcError(error).error }, status);
+export function rpcError(
+  c: Context<RpcEnv>,
+  error: A2aError,
+  id: JsonRpcId = null,
+  status = 200,
+  headers: Record<string, string> = {},
+) {
+  return rpcJson(c, { jsonrpc: '2.0', id, error: toJsonRpcError(error).error }, status, headers);
 }
 
 /** §9.1: JSON-RPC bodies are JSON; anything else is ContentTypeNotSupportedError (-32005). */

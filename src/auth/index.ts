@@ -48,6 +48,7 @@ export {
 export {
   ALL_SCOPES,
   ANONYMOUS,
+  coversTenant,
   hasScope,
   type Principal,
   SCOPES,

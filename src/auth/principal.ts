@@ -42,3 +42,10 @@ export const ANONYMOUS: Principal = Object.freeze({
 export function hasScope(principal: Principal, scope: string): boolean {
   return principal.scopes.has(scope) || principal.scopes.has(SCOPES.admin);
 }
+
+/** Whether the credentials reach `tenant`: bound to it, bound to none, or the admin scope. */
+export function coversTenant(principal: Principal, tenant: string): boolean {
+  return (
+    principal.tenant === null || principal.tenant === tenant || principal.scopes.has(SCOPES.admin)
+  );
+}

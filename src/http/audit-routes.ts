@@ -1,6 +1,6 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { type RpcEnv, sseResponse } from '../a2a/index.js';
-import { SCOPES, SECURITY_STREAM } from '../auth/index.js';
+import { coversTenant, SCOPES, SECURITY_STREAM } from '../auth/index.js';
 import { textProblem } from '../protocol/index.js';
 import type { EventStore } from '../store/index.js';
 import { followTask, isTerminal, readTaskTimeline, toAuditEntry } from '../tasks/index.js';
@@ -89,10 +89,9 @@ function auditTenant(
   caller: ReturnType<typeof callerOf>,
   urlTenant: string | undefined,
 ): string | undefined | typeof FOREIGN {
-  if (caller.via !== 'anonymous' && caller.scopes.has(SCOPES.admin)) return urlTenant;
-  if (caller.tenant === null) return urlTenant ?? '';
-  if (urlTenant !== undefined && urlTenant !== caller.tenant) return FOREIGN;
-  return caller.tenant;
+  if (urlTenant !== undefined) return coversTenant(caller, urlTenant) ? urlTenant : FOREIGN;
+  if (caller.via !== 'anonymous' && caller.scopes.has(SCOPES.admin)) return undefined;
+  return caller.tenant ?? '';
 }
 
 async function* live(store: EventStore, taskId: string, signal: AbortSignal) {

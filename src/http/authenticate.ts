@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { A2A_ERROR_CODES, type RpcEnv, requestHeader } from '../a2a/index.js';
+import { A2aError, type RpcEnv, requestHeader, rpcError, rpcJson } from '../a2a/index.js';
 import {
   ANONYMOUS,
   type Authenticator,
@@ -97,33 +97,10 @@ function refuse(
   message: string,
   headers: Record<string, string>,
 ): Response {
-  const body =
-    answer === 'json-rpc'
-      ? {
-          jsonrpc: '2.0',
-          id: null,
-          error: {
-            code: A2A_ERROR_CODES[reason],
-            message,
-            data: [
-              {
-                '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-                reason,
-                domain: 'a2a-gateway',
-              },
-            ],
-          },
-        }
-      : { error: reason.toLowerCase(), message };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      'content-type': 'application/json',
-      'x-correlation-id': c.get('requestId'),
-      'cache-control': 'no-store',
-      ...headers,
-    },
-  });
+  const answered = { 'cache-control': 'no-store', ...headers };
+  return answer === 'json-rpc'
+    ? rpcError(c, new A2aError(reason, message), null, status, answered)
+    : rpcJson(c, { error: reason.toLowerCase(), message }, status, answered);
 }
 
 /** No authentication configured: every caller is anonymous. */
@@ -141,15 +118,10 @@ export function requireScope(c: Context<RpcEnv>, scope: string): Response | unde
   if (hasScope(callerOf(c), scope)) return undefined;
   c.get('deny')?.(`missing scope ${scope}`);
   const challenge = c.get('scopeChallenge')?.(scope);
-  return new Response(
-    JSON.stringify({ error: 'forbidden', message: `this route needs the scope ${scope}` }),
-    {
-      status: 403,
-      headers: {
-        'content-type': 'application/json',
-        'x-correlation-id': c.get('requestId'),
-        ...(challenge ? { 'www-authenticate': challenge } : {}),
-      },
-    },
+  return rpcJson(
+    c,
+    { error: 'forbidden', message: `this route needs the scope ${scope}` },
+    403,
+    challenge ? { 'www-authenticate': challenge } : {},
   );
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createA2aService, type HostedAgent, type RequestContext } from '../../src/a2a/index.js';
+import { createA2aService, type RequestContext } from '../../src/a2a/index.js';
 import type { AgentExecutor } from '../../src/executors/index.js';
 import { createLogger } from '../../src/observability/index.js';
 import {
@@ -9,6 +9,7 @@ import {
 } from '../../src/sagas/index.js';
 import { createMemoryEventStore, type EventStore } from '../../src/store/index.js';
 import { createTaskCommands, followTask, type TaskView, taskAt } from '../../src/tasks/index.js';
+import { aHostedAgent } from '../support/hosted-agent.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -18,24 +19,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
-const agent: HostedAgent = {
-  name: 'echo',
-  isDefault: true,
-  card: {
-    name: 'Echo',
-    description: 'echo',
-    version: '1',
-    defaultInputModes: ['text/plain'],
-    defaultOutputModes: ['text/plain'],
-    skills: [],
-  },
-  executor: { kind: 'builtin', agent: 'echo' },
-  timeoutMs: 10_000,
-  onRestart: 'resume',
-  requiredScopes: [],
-  source: 'test',
-  modifiedAt: new Date(0),
-};
+const agent = aHostedAgent();
 
 /** Answers in the same turn it is called: nothing awaits a real clock or I/O. */
 const instantEcho: AgentExecutor = {

@@ -1,10 +1,4 @@
 import { TaskState } from '@a2a-js/sdk';
-import {
-  ClientFactory,
-  ClientFactoryOptions,
-  createAuthenticatingFetchWithRetry,
-  JsonRpcTransportFactory,
-} from '@a2a-js/sdk/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type JsonBody,
@@ -18,7 +12,7 @@ import {
   type IdentityProvider,
   startIdentityProvider,
 } from '../support/identity-provider.js';
-import { asTask, sdkMessage, sdkSend } from '../support/sdk.js';
+import { asTask, bearerSdkClient, sdkMessage, sdkSend } from '../support/sdk.js';
 import { describeEachDatabase } from '../support/services.js';
 import { readSse } from '../support/sse.js';
 
@@ -368,16 +362,7 @@ describeEachDatabase('authentication, scopes and tenants on $name', ({ database 
 
   it('the @a2a-js/sdk client authenticates through its auth hooks', async () => {
     const token = await idp.token({ sub: 'sdk-agent', tenant: 'acme' });
-    const fetchImpl = createAuthenticatingFetchWithRetry(fetch, {
-      headers: async () => ({ authorization: `Bearer ${token}` }),
-      shouldRetryWithHeaders: async () => undefined,
-    });
-    const client = await new ClientFactory(
-      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-        transports: [new JsonRpcTransportFactory({ fetchImpl })],
-        preferredTransports: ['JSONRPC'],
-      }),
-    ).createFromUrl(gateway.url);
+    const client = await bearerSdkClient(gateway.url, token, { preferJsonRpc: true });
     const task = asTask(await client.sendMessage(sdkSend(sdkMessage('via sdk'))));
     expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     const again = await client.getTask({ id: task.id, historyLength: undefined, tenant: '' });

@@ -1,10 +1,5 @@
 import { type AgentCard as SdkAgentCard, verifyAgentCardSignature } from '@a2a-js/sdk';
-import {
-  ClientFactory,
-  ClientFactoryOptions,
-  createAuthenticatingFetchWithRetry,
-  JsonRpcTransportFactory,
-} from '@a2a-js/sdk/client';
+import { ClientFactory, ClientFactoryOptions, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type CardSigner,
@@ -22,6 +17,7 @@ import {
   startIdentityProvider,
 } from '../support/identity-provider.js';
 import { aCardSigningKey, keyFromJku, serveJwks } from '../support/jwks.js';
+import { bearerSdkClient } from '../support/sdk.js';
 
 const AUTH: EnabledAuth = {
   oauth: { tokenUrl: 'https://gw.example/oauth/token', scopes: { 'a2a:send': 'send' } },
@@ -201,15 +197,7 @@ describe('GetExtendedAgentCard on a started gateway with authentication, the rep
       tenant: 'acme',
     });
 
-    const fetchImpl = createAuthenticatingFetchWithRetry(fetch, {
-      headers: async () => ({ authorization: `Bearer ${token}` }),
-      shouldRetryWithHeaders: async () => undefined,
-    });
-    const client = await new ClientFactory(
-      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-        transports: [new JsonRpcTransportFactory({ fetchImpl })],
-      }),
-    ).createFromUrl(gateway.url);
+    const client = await bearerSdkClient(gateway.url, token);
     // The public card says extendedAgentCard: true, so the client asks for the extended one.
     const seen = await client.getAgentCard();
     expect(seen.skills.map((skill) => skill.id)).toEqual(['echo', 'fault-injection']);

@@ -1,4 +1,11 @@
 import { type Message, Role, type SendMessageRequest, type Task } from '@a2a-js/sdk';
+import {
+  type Client,
+  ClientFactory,
+  ClientFactoryOptions,
+  createAuthenticatingFetchWithRetry,
+  JsonRpcTransportFactory,
+} from '@a2a-js/sdk/client';
 
 let sequence = 0;
 
@@ -43,4 +50,22 @@ export function sdkSend(
 export function asTask(result: Message | Task): Task {
   if (!('status' in result)) throw new Error(`expected a task, got ${JSON.stringify(result)}`);
   return result;
+}
+
+/** The official client for the gateway at `url`, sending `Authorization: Bearer <token>`. */
+export async function bearerSdkClient(
+  url: string,
+  token: string,
+  options: { preferJsonRpc?: boolean } = {},
+): Promise<Client> {
+  const fetchImpl = createAuthenticatingFetchWithRetry(fetch, {
+    headers: async () => ({ authorization: `Bearer ${token}` }),
+    shouldRetryWithHeaders: async () => undefined,
+  });
+  return new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl })],
+      ...(options.preferJsonRpc ? { preferredTransports: ['JSONRPC'] } : {}),
+    }),
+  ).createFromUrl(url);
 }
