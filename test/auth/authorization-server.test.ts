@@ -48,6 +48,16 @@ describeEachDatabase('built-in OAuth authorization server on $name', ({ database
     });
     return served;
   };
+  /** The server with one client `c` of the default tenant, allowed a2a:read. */
+  const startWithReader = async () => {
+    const started = await start();
+    const { secret } = await started.server.clients.add({
+      clientId: 'c',
+      tenant: '',
+      scopes: ['a2a:read'],
+    });
+    return { ...started, secret };
+  };
   const verify = (token: string, url = served.url) =>
     jwtVerify(token, createRemoteJWKSet(new URL(`${url}/.well-known/jwks.json`)), {
       issuer: url,
@@ -154,12 +164,7 @@ describeEachDatabase('built-in OAuth authorization server on $name', ({ database
   });
 
   it('answers other grants with unsupported_grant_type', async () => {
-    const { url, server } = await start();
-    const { secret } = await server.clients.add({
-      clientId: 'c',
-      tenant: '',
-      scopes: ['a2a:read'],
-    });
+    const { url, secret } = await startWithReader();
     const answer = await requestToken(
       url,
       { grant_type: 'password', username: 'u', password: 'p' },
@@ -170,12 +175,7 @@ describeEachDatabase('built-in OAuth authorization server on $name', ({ database
   });
 
   it('answers a scope beyond the allowed ones, or a malformed one, with invalid_scope', async () => {
-    const { url, server } = await start();
-    const { secret } = await server.clients.add({
-      clientId: 'c',
-      tenant: '',
-      scopes: ['a2a:read'],
-    });
+    const { url, secret } = await startWithReader();
     for (const scope of ['a2a:read a2a:admin', 'a2a:read  a2a:read']) {
       const answer = await requestToken(url, { ...CLIENT_CREDENTIALS, scope }, basic('c', secret!));
       expect(answer.status).toBe(400);
@@ -184,12 +184,7 @@ describeEachDatabase('built-in OAuth authorization server on $name', ({ database
   });
 
   it('answers a malformed request with invalid_request: no grant, a repeated parameter, two methods, not a form', async () => {
-    const { url, server } = await start();
-    const { secret } = await server.clients.add({
-      clientId: 'c',
-      tenant: '',
-      scopes: ['a2a:read'],
-    });
+    const { url, secret } = await startWithReader();
     expect((await requestToken(url, {}, basic('c', secret!))).body).toEqual({
       error: 'invalid_request',
     });
@@ -284,12 +279,7 @@ describeEachDatabase('built-in OAuth authorization server on $name', ({ database
   });
 
   it('keeps verifying tokens of a rotated key until they expire, and signs new ones with the new key', async () => {
-    const { url, server } = await start();
-    const { secret } = await server.clients.add({
-      clientId: 'c',
-      tenant: '',
-      scopes: ['a2a:read'],
-    });
+    const { url, server, secret } = await startWithReader();
     const before = String(
       (await requestToken(url, CLIENT_CREDENTIALS, basic('c', secret!))).body.access_token,
     );
