@@ -33,15 +33,6 @@ const EXCEPTIONS: readonly { file: string; imports: string; waives: Rule[]; reas
       'operator commands open and migrate the database exactly as the gateway does ' +
       '(openEventStore, migrateDatabase); that wiring lives in the composition root',
   },
-  {
-    file: 'src/a2a/v03/schemas.ts',
-    imports: '../../protocol/primitives.js',
-    waives: ['index'],
-    reason:
-      'the 0.3 schemas are built from the field primitives of protocol/ (TextSchema, ' +
-      'BytesSchema, …); exporting them from protocol/index.ts would make ' +
-      'scripts/generate-a2a-schemas.ts publish a JSON Schema for each, and they are no A2A message',
-  },
 ];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -48,5 +48,4 @@ export {
   type StreamItem,
 } from './service.js';
 export { type SseEvent, sseResponse } from './sse.js';
-export { cardToV03 } from './v03/card.js';
 export { negotiateVersion, type ProtocolVersion } from './versions.js';

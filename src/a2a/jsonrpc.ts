@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import type { Logger } from '../observability/index.js';
-import type { A2aMethod } from '../protocol/index.js';
+import { type A2aMethod, v03 } from '../protocol/index.js';
 import { A2aError, type JsonRpcError, toJsonRpcError } from './errors.js';
 import { type CallContext, createMethodTable, type MethodEntry } from './rpc-methods.js';
 import type { A2aService, StreamItem } from './service.js';
-import {
-  isV03Method,
-  paramsFromV03,
-  resultToV03,
-  streamResponseToV03,
-  V03_METHOD_TO_V1,
-} from './v03/translate.js';
 import type { ProtocolVersion } from './versions.js';
+
+const { isV03Method, paramsFromV03, resultToV03, streamResponseToV03, V03_METHOD_TO_V1 } = v03;
 
 export type JsonRpcId = string | number | null;
 

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import {
   type AgentCards,
-  cardToV03,
   checkIdempotencyKey,
   createAgentCards,
   createJsonRpcHandler,
@@ -13,7 +12,7 @@ import {
   readJsonBody,
   requireJsonContentType,
 } from '../a2a/index.js';
-
+import { v03 } from '../protocol/index.js';
 import { anyone } from './authenticate.js';
 
 export interface A2aRoutesOptions {
@@ -83,7 +82,7 @@ export function mountA2aRoutes(app: Hono<RpcEnv>, options: A2aRoutesOptions): vo
       const agent = byName.get(c.req.param('name'));
       if (!agent) return noAgent(c);
       const card = await cards.public(agent, base(c), c.req.param('tenant'));
-      return cardResponse(c, cardToV03(card, card.supportedInterfaces[0]!.url), agent);
+      return cardResponse(c, v03.cardToV03(card, card.supportedInterfaces[0]!.url), agent);
     });
     // Agents are known at start-up: one route each, and an unknown name is the app's 404.
     for (const agent of options.agents) {

@@ -15,3 +15,5 @@ export * from './requests.js';
 export * from './responses.js';
 export * from './security.js';
 export * from './task.js';
+// A namespace, so that scripts/generate-a2a-schemas.ts publishes no JSON Schema for 0.3 shapes.
+export * as v03 from './v03/index.js';

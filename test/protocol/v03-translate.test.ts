@@ -5,7 +5,7 @@ import {
 } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { describe, expect, it } from 'vitest';
-import { cardToV03 } from '../../src/a2a/v03/card.js';
+import { cardToV03 } from '../../src/protocol/v03/card.js';
 import {
   V03AgentCardSchema,
   type V03Message,
@@ -13,7 +13,7 @@ import {
   type V03Part,
   V03StreamEventSchema,
   V03TaskSchema,
-} from '../../src/a2a/v03/schemas.js';
+} from '../../src/protocol/v03/schemas.js';
 import {
   isV03Method,
   messageFromV03,
@@ -25,7 +25,7 @@ import {
   taskStateToV03,
   V03_METHOD_TO_V1,
   type V03TargetMethod,
-} from '../../src/a2a/v03/translate.js';
+} from '../../src/protocol/v03/translate.js';
 import {
   A2A_PARAMS_SCHEMAS,
   type AgentCard,

@@ -5,7 +5,7 @@ import type {
   OAuthFlows,
   SecurityRequirement,
   SecurityScheme,
-} from '../../protocol/index.js';
+} from '../index.js';
 import { mapValues, prune } from './objects.js';
 import type {
   V03AgentCard,

@@ -17,7 +17,7 @@ import type {
   TaskState,
   TaskStatus,
   TaskStatusUpdateEvent,
-} from '../../protocol/index.js';
+} from '../index.js';
 import { cardToV03, jsonRpcUrlOf } from './card.js';
 import { prune } from './objects.js';
 import {

@@ -6,7 +6,7 @@ import {
   RequiredStringSchema,
   StructSchema,
   TextSchema,
-} from '../../protocol/primitives.js';
+} from '../primitives.js';
 
 // The A2A v0.3 shapes carried by the JSON-RPC binding (a2a.json of 0.3.0, as typed by
 // @a2a-js/sdk `compat/v0_3`). Only the edge reads them: translate.ts maps them to v1.0.
