@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { V03_METHOD_TO_V1, type V03Method } from '../../src/protocol/v03/translate.js';
 import { A2A_METHODS, type A2aMethod } from '../../src/protocol/index.js';
+import { V03_METHOD_TO_V1, type V03Method } from '../../src/protocol/v03/translate.js';
 import { junk, mutatedParams, nastyString, toBody } from '../support/fuzz.js';
 import {
   type JsonBody,

@@ -5,6 +5,16 @@ import {
 } from '@a2a-js/sdk/compat/v0_3';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { describe, expect, it } from 'vitest';
+import {
+  A2A_PARAMS_SCHEMAS,
+  type AgentCard,
+  type Message,
+  MessageSchema,
+  type Part,
+  type StreamResponse,
+  type Task,
+  TaskStateSchema,
+} from '../../src/protocol/index.js';
 import { cardToV03 } from '../../src/protocol/v03/card.js';
 import {
   V03AgentCardSchema,
@@ -26,16 +36,6 @@ import {
   V03_METHOD_TO_V1,
   type V03TargetMethod,
 } from '../../src/protocol/v03/translate.js';
-import {
-  A2A_PARAMS_SCHEMAS,
-  type AgentCard,
-  type Message,
-  MessageSchema,
-  type Part,
-  type StreamResponse,
-  type Task,
-  TaskStateSchema,
-} from '../../src/protocol/index.js';
 
 const aV03Message = (overrides: Partial<V03Message> = {}): V03Message => ({
   kind: 'message',
