@@ -1,3 +1,4 @@
+import { registerAgentEvents } from './agent-card-history.js';
 import { registerSecurityEvents } from './auth/index.js';
 import { createEventRegistry, type EventRegistry } from './events/index.js';
 import { registerTaskEvents } from './tasks/index.js';
@@ -7,5 +8,5 @@ import { registerTaskEvents } from './tasks/index.js';
  * validates appends against it; `npm run schemas` publishes it under `schemas/events/`.
  */
 export function createGatewayRegistry(): EventRegistry {
-  return registerSecurityEvents(registerTaskEvents(createEventRegistry()));
+  return registerAgentEvents(registerSecurityEvents(registerTaskEvents(createEventRegistry())));
 }

@@ -5,15 +5,16 @@ import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import {
   type AgentCardsOptions,
+  applyCardContent,
   createA2aService,
   createAgentCards,
   createCardSigner,
   createJsonRpcBinding,
   type EnabledAuth,
-  type ExecutorSpec,
   type HostedAgent,
   loadHostedAgents,
 } from './a2a/index.js';
+import { recordCardContent } from './agent-card-history.js';
 import {
   ALL_SCOPES,
   type AuthorizationServer,
@@ -24,7 +25,7 @@ import {
 } from './auth/index.js';
 import { type Config, httpTimeouts } from './config/index.js';
 import { openWithRetry } from './database-retry.js';
-import { type AgentExecutor, createEchoAgent } from './executors/index.js';
+import { createHostedExecutor, type HostedExecutor } from './executors/index.js';
 import {
   assertSafeExposure,
   authServerIssuer,
@@ -97,7 +98,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const trusted = config.AUTH_ISSUERS ? await issuerConfigs(config.AUTH_ISSUERS) : [];
   await assertPortAvailable(config.HOST, config.PORT);
   const agents = await loadHostedAgents(resolve(config.AGENT_CARDS_DIR));
-  const runtimes = new Map(agents.map((agent) => [agent.name, runtimeOf(agent)]));
+  const instance = config.INSTANCE_ID ?? hostname();
+  const executors = createExecutors(agents, config, logger, instance);
+  const runtimes = new Map(agents.map((agent) => [agent.name, runtimeOf(agent, executors)]));
   const db = await openDatabase(config, logger, 'gateway');
   const cleanups: (() => Promise<void>)[] = [() => db.close()];
   const cleanUp = async () => {
@@ -130,7 +133,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     };
     await catchUp();
 
-    const instance = config.INSTANCE_ID ?? hostname();
+    // Connected before runs start (a resumed run needs its MCP server or upstream); a peer
+    // that is down does not stop start-up: its card is unavailable until it answers.
+    cleanups.push(() => closeExecutors(executors, logger));
+    await startExecutors(agents, executors, store, logger);
+
     const lifecycle = createTaskLifecycle({
       store,
       commands,
@@ -218,6 +225,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         : {}),
       ...(auth.apiKeys ? { apiKeys: auth.apiKeys } : {}),
       ...(authServer ? { authServer } : {}),
+      agentHealth: () =>
+        Object.fromEntries(
+          agents.map((agent) => [agent.name, executors.get(agent.name)!.health()]),
+        ),
       a2a: {
         agents,
         cards,
@@ -275,12 +286,73 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   }
 }
 
-const BUILTIN_EXECUTORS: Record<
-  Extract<ExecutorSpec, { kind: 'builtin' }>['agent'],
-  () => AgentExecutor
-> = {
-  echo: createEchoAgent,
-};
+function createExecutors(
+  agents: readonly HostedAgent[],
+  config: Config,
+  logger: Logger,
+  instance: string,
+): Map<string, HostedExecutor> {
+  const gateway = {
+    id: config.GATEWAY_ID ?? config.PUBLIC_URL ?? instance,
+    maxDelegationDepth: config.DELEGATION_MAX_DEPTH,
+  };
+  return new Map(
+    agents.map((agent) => [
+      agent.name,
+      createHostedExecutor(agent.executor, {
+        agent: agent.name,
+        baseDir: agent.baseDir,
+        timeoutMs: agent.timeoutMs,
+        log: logger,
+        gateway,
+      }),
+    ]),
+  );
+}
+
+/**
+ * Starts every executor; an MCP or upstream agent's card then follows its executor's content,
+ * each change recorded (`agent.card_observed`) so the audit shows which card callers saw.
+ */
+async function startExecutors(
+  agents: readonly HostedAgent[],
+  executors: ReadonlyMap<string, HostedExecutor>,
+  store: EventStore,
+  logger: Logger,
+): Promise<void> {
+  await Promise.all(
+    agents.map(async (agent) => {
+      const executor = executors.get(agent.name)!;
+      await executor.start();
+      if (agent.executor.kind === 'builtin') return;
+      const follow = () => {
+        const content = executor.card();
+        applyCardContent(agent, content, executor.health().detail);
+        if (agent.unavailable)
+          logger.warn('agent card unavailable', { agent: agent.name, reason: agent.unavailable });
+        if (content && !agent.unavailable)
+          void recordCardContent(store, agent.name, content).catch((error: unknown) =>
+            logger.warn('could not record an agent card change', { agent: agent.name, error }),
+          );
+      };
+      executor.onCardChange(follow);
+      follow();
+    }),
+  );
+}
+
+async function closeExecutors(
+  executors: ReadonlyMap<string, HostedExecutor>,
+  logger: Logger,
+): Promise<void> {
+  await Promise.all(
+    [...executors].map(([agent, executor]) =>
+      executor
+        .close()
+        .catch((error: unknown) => logger.warn('executor close failed', { agent, error })),
+    ),
+  );
+}
 
 /**
  * What the cards announce: every enabled way to authenticate. With the built-in
@@ -322,14 +394,17 @@ const SCOPE_TEXT: Record<(typeof ALL_SCOPES)[number], string> = {
   'a2a:admin': 'every tenant; API keys and the security audit',
 };
 
-function runtimeOf(agent: HostedAgent): AgentRuntime {
+function runtimeOf(
+  agent: HostedAgent,
+  executors: ReadonlyMap<string, HostedExecutor>,
+): AgentRuntime {
+  const hosted = executors.get(agent.name)!;
   return {
-    executor: BUILTIN_EXECUTORS[agent.executor.agent](),
-    executorName: `${agent.executor.kind}:${agent.executor.agent}`,
+    executor: hosted.executor,
+    executorName: hosted.name,
     timeoutMs: agent.timeoutMs,
     onRestart: agent.onRestart,
-    // Builtin agents have no side effects outside the task: claim with the first update.
-    claim: 'with-first-update',
+    claim: hosted.claim,
   };
 }
 

@@ -25,6 +25,13 @@ export interface AgentCards {
   extended(agent: HostedAgent, baseUrl: string, tenant?: string): Promise<AgentCard>;
 }
 
+function unavailable(agent: HostedAgent): A2aError {
+  return new A2aError(
+    'AGENT_UNAVAILABLE',
+    `agent ${agent.name} has no card yet: ${agent.unavailable}`,
+  );
+}
+
 /**
  * Signing costs a private-key operation: each card is built and signed once per agent, base
  * URL and tenant, then kept. The base URL may follow the request's Host, so the cache is
@@ -55,15 +62,19 @@ export function createAgentCards(options: AgentCardsOptions = {}): AgentCards {
     return { ...card, signatures: [await signer(card, baseUrl.replace(/\/+$/, ''))] };
   }
 
+  // The revision moves on whenever an agent's card changes: older cards are not served again.
   const keyOf = (kind: string, agent: HostedAgent, baseUrl: string, tenant?: string) =>
-    JSON.stringify([kind, agent.name, baseUrl, tenant ?? '']);
+    JSON.stringify([kind, agent.name, agent.revision, baseUrl, tenant ?? '']);
 
   return {
-    public: (agent, baseUrl, tenant) =>
-      cached(keyOf('public', agent, baseUrl, tenant), baseUrl, () =>
+    public(agent, baseUrl, tenant) {
+      if (agent.unavailable) return Promise.reject(unavailable(agent));
+      return cached(keyOf('public', agent, baseUrl, tenant), baseUrl, () =>
         publicCard(agent, baseUrl, tenant, auth),
-      ),
+      );
+    },
     extended(agent, baseUrl, tenant) {
+      if (agent.unavailable) return Promise.reject(unavailable(agent));
       if (!agent.extendedCard) {
         return Promise.reject(
           new A2aError('UNSUPPORTED_OPERATION', `agent ${agent.name} has no extended agent card`),

@@ -23,6 +23,8 @@ export const A2A_ERROR_CODES = {
   UNAUTHENTICATED: -31401,
   PERMISSION_DENIED: -31403,
   RATE_LIMITED: -31429,
+  /** The agent's MCP server or upstream agent has not been reached yet: no card to give. */
+  AGENT_UNAVAILABLE: -31503,
 } as const;
 export type A2aErrorKey = keyof typeof A2A_ERROR_CODES;
 

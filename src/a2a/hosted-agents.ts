@@ -1,15 +1,21 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { SCOPES } from '../auth/index.js';
+import { type CardContent, type ExecutorSpec, ExecutorSpecSchema } from '../executors/index.js';
 import { type AgentCard, AgentCardSchema, AgentSkillSchema } from '../protocol/index.js';
 import { cardSecurity, type EnabledAuth } from './card-security.js';
 
-/** How a hosted agent is executed. More kinds (MCP tool, upstream A2A agent) come later. */
-export const ExecutorSpecSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('builtin'), agent: z.enum(['echo']) }),
-]);
-export type ExecutorSpec = z.infer<typeof ExecutorSpecSchema>;
+/** The card as a file writes it: without what the gateway fills in. */
+const CardFileSchema = AgentCardSchema.omit({
+  // The gateway authenticates and signs, so it alone says how (card-security.ts, card-signing.ts).
+  supportedInterfaces: true,
+  capabilities: true,
+  securitySchemes: true,
+  securityRequirements: true,
+  signatures: true,
+}).strict();
+type CardFile = z.infer<typeof CardFileSchema>;
 
 /** What only authenticated callers see (§3.1.11): more skills, a longer description. */
 export const ExtendedCardSchema = z.strictObject({
@@ -22,35 +28,55 @@ export type ExtendedCard = z.infer<typeof ExtendedCardSchema>;
  * One file in `agent-cards/`: the public card without what the gateway fills in
  * (interfaces, capabilities, security, signatures), plus how the agent runs.
  */
-export const HostedAgentFileSchema = z.strictObject({
-  $schema: z.string().optional(),
-  /** URL name: the agent is served at /agents/<name>. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
-  default: z.boolean().optional(),
-  // The gateway authenticates and signs, so it alone says how (card-security.ts, card-signing.ts).
-  card: AgentCardSchema.omit({
-    supportedInterfaces: true,
-    capabilities: true,
-    securitySchemes: true,
-    securityRequirements: true,
-    signatures: true,
-  }).strict(),
-  extendedCard: ExtendedCardSchema.optional(),
-  executor: ExecutorSpecSchema,
-  timeoutMs: z.int().min(100).max(86_400_000).default(300_000),
-  /** What a restart does with a task this agent was running: run it again or fail it. */
-  onRestart: z.enum(['resume', 'fail']).default('resume'),
-  /** Scopes a caller needs for this agent, on top of each method's own (a2a:send, …). */
-  auth: z
-    .strictObject({ scopes: z.array(z.string().regex(/^[\x21-\x7e]+$/)).default([]) })
-    .optional(),
-});
+export const HostedAgentFileSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    /** URL name: the agent is served at /agents/<name>. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
+    default: z.boolean().optional(),
+    /**
+     * Complete for a builtin agent. An MCP or upstream A2A agent's card comes from its tools or
+     * the upstream card: the fields written here override it (all optional).
+     */
+    card: CardFileSchema.partial(),
+    extendedCard: ExtendedCardSchema.optional(),
+    executor: ExecutorSpecSchema,
+    timeoutMs: z.int().min(100).max(86_400_000).default(300_000),
+    /** What a restart does with a task this agent was running: run it again or fail it. */
+    onRestart: z.enum(['resume', 'fail']).default('resume'),
+    /** Scopes a caller needs for this agent, on top of each method's own (a2a:send, …). */
+    auth: z
+      .strictObject({ scopes: z.array(z.string().regex(/^[\x21-\x7e]+$/)).default([]) })
+      .optional(),
+  })
+  .superRefine((file, ctx) => {
+    if (file.executor.kind !== 'builtin') return;
+    // Nothing else tells a builtin agent's card: the file must give all of it.
+    for (const issue of CardFileSchema.safeParse(file.card).error?.issues ?? []) {
+      ctx.addIssue({ ...issue, path: ['card', ...issue.path] } as z.core.$ZodRawIssue);
+    }
+  });
+export type HostedAgentFile = z.infer<typeof HostedAgentFileSchema>;
 
 export interface HostedAgent {
   name: string;
   isDefault: boolean;
-  /** The card as written in the file; `publicCard` adds interfaces and capabilities. */
-  card: z.infer<typeof HostedAgentFileSchema>['card'];
+  /**
+   * The card as served, before the gateway adds interfaces, capabilities and security: the
+   * file's, or (MCP, upstream A2A) the executor's content with the file's fields over it.
+   */
+  card: CardFile;
+  /** The file's own card fields (all of them for a builtin agent). */
+  fileCard: Partial<CardFile>;
+  /** Card extensions from the executor (the tools' input schemas). */
+  extensions: NonNullable<CardContent['extensions']>;
+  /**
+   * Why the agent has no card yet (its MCP server or upstream was never reached); its card
+   * routes then answer 503. Undefined once a card is known.
+   */
+  unavailable?: string;
+  /** Bumped at every card change: cached cards of an older revision are not served. */
+  revision: number;
   /** Shown to authenticated callers only; the card then says `extendedAgentCard: true`. */
   extendedCard?: ExtendedCard;
   executor: ExecutorSpec;
@@ -60,8 +86,68 @@ export interface HostedAgent {
   requiredScopes: readonly string[];
   /** Where it came from, for error messages. */
   source: string;
-  /** When the file last changed: the card's Last-Modified. */
+  /** Its file's folder: relative paths in the file start here. */
+  baseDir: string;
+  /** When the card last changed (the file, or the executor's content): its Last-Modified. */
   modifiedAt: Date;
+}
+
+/**
+ * Puts an executor's card content on its agent (the file's own fields win); `reason` is
+ * why there is none yet. The agent's revision moves on, so its cards are built again.
+ */
+export function applyCardContent(
+  agent: HostedAgent,
+  content: CardContent | undefined,
+  reason = 'not connected yet',
+  now = new Date(),
+): void {
+  agent.revision += 1;
+  agent.modifiedAt = now;
+  if (!content || content.skills.length === 0) {
+    agent.unavailable = content ? 'it offers no skills (no tools)' : reason;
+    return;
+  }
+  const file = agent.fileCard;
+  const merged = {
+    ...file,
+    name: file.name ?? content.name ?? agent.name,
+    description: file.description ?? content.description ?? `Agent ${agent.name}`,
+    version: file.version ?? content.version ?? '0.0.0',
+    defaultInputModes: file.defaultInputModes ??
+      content.defaultInputModes ?? ['application/json', 'text/plain'],
+    defaultOutputModes: file.defaultOutputModes ??
+      content.defaultOutputModes ?? ['application/json', 'text/plain'],
+    skills: file.skills ?? content.skills,
+    ...pick(file.provider ?? content.provider, 'provider'),
+    ...pick(file.documentationUrl ?? content.documentationUrl, 'documentationUrl'),
+    ...pick(file.iconUrl ?? content.iconUrl, 'iconUrl'),
+  };
+  const parsed = CardFileSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    agent.unavailable = `its ${content.source.kind} card content is not valid: ${issue.path.join('.')}: ${issue.message}`;
+    return;
+  }
+  agent.card = parsed.data;
+  agent.extensions = content.extensions ?? [];
+  delete agent.unavailable;
+}
+
+/** Until its executor connects: what the file says, accepting any input (nothing is served). */
+function placeholderCard(file: HostedAgentFile): CardFile {
+  return {
+    name: file.card.name ?? file.name,
+    description: file.card.description ?? `Agent ${file.name}`,
+    version: file.card.version ?? '0.0.0',
+    defaultInputModes: file.card.defaultInputModes ?? ['*/*'],
+    defaultOutputModes: file.card.defaultOutputModes ?? ['*/*'],
+    skills: file.card.skills ?? [],
+  };
+}
+
+function pick<K extends string, V>(value: V | undefined, key: K): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /**
@@ -116,21 +202,28 @@ export async function loadHostedAgents(dir: string): Promise<HostedAgent[]> {
       throw new AgentCardError(path, issue.path.join('.'), issue.message);
     }
     const { mtime } = await stat(path);
+    const builtin = parsed.data.executor.kind === 'builtin';
     agents.push({
       name: parsed.data.name,
       isDefault: parsed.data.default ?? false,
-      card: parsed.data.card,
+      // A builtin agent's card is whole (superRefine); the others' comes with applyCardContent.
+      card: builtin ? (parsed.data.card as CardFile) : placeholderCard(parsed.data),
+      fileCard: parsed.data.card,
+      extensions: [],
+      ...(builtin ? {} : { unavailable: 'not connected yet' }),
+      revision: 0,
       ...(parsed.data.extendedCard ? { extendedCard: parsed.data.extendedCard } : {}),
       executor: parsed.data.executor,
       timeoutMs: parsed.data.timeoutMs,
       onRestart: parsed.data.onRestart,
       requiredScopes: parsed.data.auth?.scopes ?? [],
       source: path,
+      baseDir: dirname(path),
       modifiedAt: mtime,
     });
   }
   for (const agent of agents) {
-    const ids = new Set(agent.card.skills.map((skill) => skill.id));
+    const ids = new Set((agent.fileCard.skills ?? []).map((skill) => skill.id));
     for (const [i, skill] of (agent.extendedCard?.skills ?? []).entries()) {
       // Clients tell skills apart by id: an extended skill must not shadow a public one.
       if (ids.has(skill.id))
@@ -180,7 +273,11 @@ export function publicCard(
       { url, protocolBinding: 'JSONRPC', protocolVersion: '1.0', ...scope },
       { url, protocolBinding: 'JSONRPC', protocolVersion: '0.3', ...scope },
     ],
-    capabilities: { ...GATEWAY_CAPABILITIES, extendedAgentCard: agent.extendedCard !== undefined },
+    capabilities: {
+      ...GATEWAY_CAPABILITIES,
+      ...(agent.extensions.length > 0 ? { extensions: agent.extensions } : {}),
+      extendedAgentCard: agent.extendedCard !== undefined,
+    },
     ...(auth ? cardSecurity(auth, scopesToCall(agent)) : {}),
   };
 }

@@ -14,7 +14,7 @@ export { correlationId, echoCorrelationId } from './correlation.js';
 export { A2A_ERROR_CODES, A2aError, type JsonRpcError, toJsonRpcError } from './errors.js';
 export {
   AgentCardError,
-  type ExecutorSpec,
+  applyCardContent,
   type ExtendedCard,
   extendedCard,
   GATEWAY_CAPABILITIES,

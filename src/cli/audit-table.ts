@@ -20,6 +20,8 @@ export function summarize(entry: AuditEntry): string {
     }
     case 'task.artifact_appended':
       return `${data.artifact?.artifactId ?? ''} (${data.artifact?.parts?.length ?? 0} parts)${data.append ? ' append' : ''}${data.lastChunk ? ' last' : ''}`;
+    case 'task.delegated':
+      return `to ${String(data.cardUrl)} as ${String(data.remoteTaskId)}`;
     case 'task.execution_started':
       return `attempt ${String(data.attempt)} by ${String(data.instance)}${data.resumed ? ' (resumed)' : ''}`;
     default:

@@ -47,6 +47,13 @@ const SettingsSchema = z.object({
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Names this instance across restarts: recovery resumes only the runs it started itself. */
   INSTANCE_ID: z.string().min(1).max(100).optional(),
+  /**
+   * How deep a delegation chain through gateways may go: a task whose message has passed this
+   * many gateway hops (or this gateway's same agent before: a loop) is rejected, saying why.
+   */
+  DELEGATION_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(8),
+  /** Names this gateway in delegation traces (default: PUBLIC_URL, else INSTANCE_ID or host). */
+  GATEWAY_ID: z.string().min(1).max(200).optional(),
   /** Longest a read waits for the task view to catch up with writes before answering anyway. */
   READ_CONSISTENCY_TIMEOUT_MS: z.coerce.number().int().min(0).default(2_000),
   /**

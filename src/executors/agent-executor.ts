@@ -13,7 +13,22 @@ export type Emission =
     }
   | { kind: 'artifact'; artifact: Artifact; append?: boolean; lastChunk?: boolean }
   /** Answer with a Message instead of working on a task (§3.1.1): the task completes with it. */
-  | { kind: 'message'; message: Message };
+  | { kind: 'message'; message: Message }
+  /** The task was handed to an upstream A2A agent: recorded (`task.delegated`) for the audit. */
+  | { kind: 'delegated'; link: UpstreamLink };
+
+/** Where a task went upstream: the upstream agent and its ids for the task. */
+export interface UpstreamLink {
+  /** The upstream agent's card URL. */
+  cardUrl: string;
+  /** The upstream card's `version`, and a digest of the card as it was when the task was sent. */
+  cardVersion?: string;
+  cardDigest?: string;
+  /** The A2A version spoken to the upstream (`1.0`, `0.3`). */
+  protocolVersion: string;
+  remoteTaskId: string;
+  remoteContextId?: string;
+}
 
 export interface ExecutionContext {
   /** The task as stored when the run began, its history ending with `message`. */
@@ -26,6 +41,11 @@ export interface ExecutionContext {
   signal: AbortSignal;
   /** True when the run repeats one a stopped process could not finish. */
   resumed: boolean;
+  /**
+   * Upstream tasks earlier runs of this task handed it to (oldest first): a resumed or
+   * follow-up run continues the upstream task instead of starting another.
+   */
+  delegations: readonly UpstreamLink[];
 }
 
 /** Stores emissions; several given at once are stored together, atomically, in order. */

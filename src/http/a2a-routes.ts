@@ -64,23 +64,30 @@ export function mountA2aRoutes(app: Hono<RpcEnv>, options: A2aRoutesOptions): vo
     return options.publicUrl(c.req.header('host'));
   };
   app.get('/.well-known/agent-card.json', async (c) =>
-    cardResponse(c, await cards.public(fallback, base(c)), fallback),
+    fallback.unavailable
+      ? unavailable(c, fallback)
+      : cardResponse(c, await cards.public(fallback, base(c)), fallback),
   );
   app.get('/agents', async (c) => {
     const url = base(c);
-    const listed = await Promise.all(options.agents.map((agent) => cards.public(agent, url)));
+    // Agents whose MCP server or upstream was never reached have no card to list yet.
+    const listed = await Promise.all(
+      options.agents.filter((agent) => !agent.unavailable).map((agent) => cards.public(agent, url)),
+    );
     return c.json({ agents: listed }, 200, { 'Cache-Control': 'public, max-age=60' });
   });
   for (const prefix of ['', `/${TENANT}`]) {
     app.get(`${prefix}/agents/:name/.well-known/agent-card.json`, async (c) => {
       const agent = byName.get(c.req.param('name'));
       if (!agent) return noAgent(c);
+      if (agent.unavailable) return unavailable(c, agent);
       return cardResponse(c, await cards.public(agent, base(c), c.req.param('tenant')), agent);
     });
     // The card in A2A 0.3 form, at the path 0.3 clients looked for.
     app.get(`${prefix}/agents/:name/.well-known/agent.json`, async (c) => {
       const agent = byName.get(c.req.param('name'));
       if (!agent) return noAgent(c);
+      if (agent.unavailable) return unavailable(c, agent);
       const card = await cards.public(agent, base(c), c.req.param('tenant'));
       return cardResponse(c, v03.cardToV03(card, card.supportedInterfaces[0]!.url), agent);
     });
@@ -92,6 +99,18 @@ export function mountA2aRoutes(app: Hono<RpcEnv>, options: A2aRoutesOptions): vo
     }
   }
   app.post('/', ...transport, (c) => rpc(c, fallback, undefined));
+}
+
+/** The card is not known yet; a client should try again shortly. */
+function unavailable(c: Context, agent: HostedAgent) {
+  return c.json(
+    {
+      error: 'agent_unavailable',
+      message: `agent ${agent.name} has no card yet: ${agent.unavailable}`,
+    },
+    503,
+    { 'Retry-After': '5', 'Cache-Control': 'no-store' },
+  );
 }
 
 function noAgent(c: Context) {

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
-import type { ApiKeyStore, AuthorizationServer } from '../auth/index.js';
+import type { ApiKeyStore, AuthorizationServer, Principal } from '../auth/index.js';
 import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
-import { type AuthenticationOptions, authenticate } from './authenticate.js';
+import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountOAuthRoutes } from './oauth-routes.js';
 
 export interface AppDependencies {
@@ -21,11 +21,18 @@ export interface AppDependencies {
   apiKeys?: ApiKeyStore;
   /** The built-in OAuth authorization server (`AUTH_SERVER=true`): token endpoint, JWKS. */
   authServer?: AuthorizationServer;
+  /** Each hosted agent's executor health (connections, circuit breakers), shown by /healthz. */
+  agentHealth?: () => Record<string, { status: string; detail?: string; breaker?: string }>;
+  /**
+   * The MCP face (Streamable HTTP at `/mcp`), answering for the authenticated caller. The
+   * composition root builds it: `mcp-server/` is a peer of `http/`.
+   */
+  mcp?: (request: Request, caller: Principal) => Promise<Response>;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
 export function createApp(deps: AppDependencies): Hono<RpcEnv> {
-  const { store, storeKind, logger, a2a, auth, apiKeys, authServer } = deps;
+  const { store, storeKind, logger, a2a, auth, apiKeys, authServer, agentHealth, mcp } = deps;
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
 
@@ -49,7 +56,13 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   app.get('/healthz', async (c) => {
     try {
       await store.streamInfo('healthz');
-      return c.json({ status: 'ok', store: storeKind, ...store.stats() });
+      // An agent whose MCP server or upstream is down leaves the gateway serving the others.
+      return c.json({
+        status: 'ok',
+        store: storeKind,
+        ...store.stats(),
+        ...(agentHealth ? { agents: agentHealth() } : {}),
+      });
     } catch (error) {
       logger.warn('health check failed', { error });
       return c.json({ status: 'unavailable', store: storeKind, reason: describe(error) }, 503);
@@ -67,6 +80,11 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
     heartbeatMs: a2a?.heartbeatMs ?? 15_000,
     ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
   });
+
+  if (mcp) {
+    const guard = auth ? authenticate(auth, 'json-rpc') : anyone;
+    app.on(['GET', 'POST', 'DELETE'], '/mcp', guard, (c) => mcp(c.req.raw, callerOf(c)));
+  }
 
   if (authServer)
     mountOAuthRoutes(app, {

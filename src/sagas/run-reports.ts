@@ -16,6 +16,8 @@ export function toCommand(emission: Emission, at: string, attempt: number): Task
       };
     case 'message':
       return { type: 'Reply', message: emission.message, attempt, at };
+    case 'delegated':
+      return { type: 'RecordDelegation', delegation: emission.link, attempt, at };
     case 'status': {
       const base = { ...(emission.message ? { message: emission.message } : {}), attempt, at };
       switch (emission.state) {

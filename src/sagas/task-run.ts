@@ -181,7 +181,14 @@ export async function runTask(deps: RunDeps, request: RunRequest): Promise<void>
   };
   try {
     await runtime.executor.execute(
-      { task: toTask(task), message, agent: task.agent, signal: controller.signal, resumed },
+      {
+        task: toTask(task),
+        message,
+        agent: task.agent,
+        signal: controller.signal,
+        resumed,
+        delegations: task.delegations ?? [],
+      },
       emit,
     );
     if (!settled) {

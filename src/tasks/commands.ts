@@ -1,4 +1,5 @@
 import type { Artifact, Message, Task, TaskPushNotificationConfig } from '../protocol/index.js';
+import type { Delegation } from './events.js';
 
 /**
  * What may happen to a task. Time comes in the command (`at`, ISO 8601) so `decide` stays
@@ -39,7 +40,8 @@ export type TaskCommand =
   | (FromRun & { type: 'Fail'; message?: Message; at: string })
   | (FromRun & { type: 'Reject'; message?: Message; at: string })
   | { type: 'Cancel'; message?: Message; at: string }
-  | (FromRun & { type: 'Reply'; message: Message; at: string });
+  | (FromRun & { type: 'Reply'; message: Message; at: string })
+  | (FromRun & { type: 'RecordDelegation'; delegation: Delegation; at: string });
 
 /**
  * What an executor's run reports carries the run's number: once another instance has claimed

@@ -7,7 +7,7 @@ import {
   TaskNotFoundError,
   TaskTerminalError,
 } from './errors.js';
-import type { TaskEvent } from './events.js';
+import type { Delegation, TaskEvent } from './events.js';
 import { INTERRUPTED_STATES, isSettled, isTerminal, type TaskFold } from './state.js';
 
 /**
@@ -85,6 +85,13 @@ export function decide(command: TaskCommand, task: TaskFold | undefined): TaskEv
     case 'Cancel':
       if (isTerminal(task)) throw new TaskNotCancelableError(task.id, task.status.state);
       return changeStatus(task, 'TASK_STATE_CANCELED', command.message, command.at);
+    case 'RecordDelegation': {
+      assertOpen(task);
+      const { delegation } = command;
+      // A resumed run that finds its upstream task again records nothing new.
+      if (task.delegations?.some((d) => sameDelegation(d, delegation))) return [];
+      return [{ type: 'task.delegated', data: delegation }];
+    }
     case 'Reply':
       assertOpen(task);
       return [{ type: 'task.replied', data: { message: agentMessage(task, command.message) } }];
@@ -138,6 +145,10 @@ function changeStatus(
       },
     },
   ];
+}
+
+function sameDelegation(a: Delegation, b: Delegation): boolean {
+  return a.cardUrl === b.cardUrl && a.remoteTaskId === b.remoteTaskId;
 }
 
 export function sameMessage(a: Message, b: Message): boolean {

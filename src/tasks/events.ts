@@ -46,6 +46,25 @@ export const TaskArtifactAppendedSchema = z.object({
   lastChunk: z.boolean(),
 });
 
+/**
+ * The run handed the task to an upstream A2A agent: which agent, which card it published then,
+ * and the upstream's ids for the task. The audit shows the whole conversation on our ids; a
+ * resumed run finds the upstream task again instead of sending the message twice.
+ */
+export const TaskDelegatedSchema = z.object({
+  /** The upstream agent's card URL. */
+  cardUrl: z.string().min(1),
+  /** The upstream card's `version` and a digest of what it said when the task was sent. */
+  cardVersion: z.string().optional(),
+  cardDigest: z.string().optional(),
+  /** The A2A version spoken to the upstream (`1.0`, `0.3`). */
+  protocolVersion: z.string().min(1),
+  /** The upstream's ids for this task. */
+  remoteTaskId: z.string().min(1),
+  remoteContextId: z.string().optional(),
+});
+export type Delegation = z.infer<typeof TaskDelegatedSchema>;
+
 /** The agent answered with a Message instead of working on a task (§3.1.1). */
 export const TaskRepliedSchema = z.object({ message: MessageSchema });
 
@@ -56,6 +75,7 @@ export const TASK_EVENT_TYPES = {
   statusChanged: 'task.status_changed',
   artifactAppended: 'task.artifact_appended',
   replied: 'task.replied',
+  delegated: 'task.delegated',
 } as const;
 
 export type TaskEvent =
@@ -64,7 +84,8 @@ export type TaskEvent =
   | { type: 'task.execution_started'; data: z.infer<typeof TaskExecutionStartedSchema> }
   | { type: 'task.status_changed'; data: z.infer<typeof TaskStatusChangedSchema> }
   | { type: 'task.artifact_appended'; data: z.infer<typeof TaskArtifactAppendedSchema> }
-  | { type: 'task.replied'; data: z.infer<typeof TaskRepliedSchema> };
+  | { type: 'task.replied'; data: z.infer<typeof TaskRepliedSchema> }
+  | { type: 'task.delegated'; data: Delegation };
 
 export function registerTaskEvents(registry: EventRegistry): EventRegistry {
   return registry
@@ -85,7 +106,8 @@ export function registerTaskEvents(registry: EventRegistry): EventRegistry {
       version: 1,
       schema: TaskArtifactAppendedSchema,
     })
-    .register({ type: TASK_EVENT_TYPES.replied, version: 1, schema: TaskRepliedSchema });
+    .register({ type: TASK_EVENT_TYPES.replied, version: 1, schema: TaskRepliedSchema })
+    .register({ type: TASK_EVENT_TYPES.delegated, version: 1, schema: TaskDelegatedSchema });
 }
 
 export function taskStreamId(taskId: string): string {

@@ -52,6 +52,8 @@ export function evolve<T extends TaskFold>(
         ...task,
         artifacts: mergeArtifact(task.artifacts, event.data.artifact, event.data.append),
       };
+    case 'task.delegated':
+      return { ...task, delegations: [...(task.delegations ?? []), event.data] };
     case 'task.replied':
       return {
         ...task,

@@ -9,6 +9,7 @@ export {
   TaskTerminalError,
 } from './errors.js';
 export {
+  type Delegation,
   isTaskEventType,
   registerTaskEvents,
   TASK_EVENT_TYPES,

@@ -1,4 +1,5 @@
 import type { Artifact, Message, Task, TaskState, TaskStatus } from '../protocol/index.js';
+import type { Delegation } from './events.js';
 
 /** What a task's events fold into: what `decide` needs and what clients see. Pure data. */
 export interface TaskFold {
@@ -17,6 +18,8 @@ export interface TaskFold {
   attempts: number;
   /** The instance that started the latest run. */
   runner?: string;
+  /** Upstream A2A tasks this task was handed to, oldest first (absent: none). */
+  delegations?: Delegation[];
 }
 
 /** The fold plus where it stands in the store: what the command handler and views keep. */

@@ -14,6 +14,7 @@ function run(text: string, signal = new AbortController().signal) {
     agent: 'echo',
     signal,
     resumed: false,
+    delegations: [],
   };
   const emits: Emission[][] = [];
   const done = createEchoAgent().execute(context, async (...emissions) => {

@@ -2,17 +2,22 @@ import type { HostedAgent } from '../../src/a2a/index.js';
 
 /** A hosted agent as loaded from its file, with one skill; `extra` overrides any field. */
 export function aHostedAgent(extra: Partial<HostedAgent> = {}): HostedAgent {
+  const card = {
+    name: 'Echo',
+    description: 'Echoes what it is sent.',
+    version: '1.0.0',
+    defaultInputModes: ['text/plain'],
+    defaultOutputModes: ['text/plain'],
+    skills: [{ id: 'echo', name: 'Echo', description: 'Echoes.', tags: ['echo'] }],
+  };
   return {
     name: 'echo',
     isDefault: true,
-    card: {
-      name: 'Echo',
-      description: 'Echoes what it is sent.',
-      version: '1.0.0',
-      defaultInputModes: ['text/plain'],
-      defaultOutputModes: ['text/plain'],
-      skills: [{ id: 'echo', name: 'Echo', description: 'Echoes.', tags: ['echo'] }],
-    },
+    card,
+    fileCard: card,
+    extensions: [],
+    revision: 0,
+    baseDir: '.',
     executor: { kind: 'builtin', agent: 'echo' },
     timeoutMs: 10_000,
     onRestart: 'resume',
