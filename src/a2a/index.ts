@@ -19,6 +19,8 @@ export {
   extendedCard,
   GATEWAY_CAPABILITIES,
   type HostedAgent,
+  type HostedAgentFile,
+  HostedAgentFileSchema,
   loadHostedAgents,
   publicCard,
 } from './hosted-agents.js';
