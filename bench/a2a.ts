@@ -18,9 +18,12 @@
  * - auth (gateways): SendMessage and GetTask as in throughput on two gateways side by side,
  *   auth off and bearer-JWT auth on, in BENCH_AUTH_ROUNDS rounds each (off, on, on, off, …):
  *   each mode's best req/s and on ÷ off (support/auth-cost.ts).
+ * - proxy (gateways, needs the reference target): the reference direct, then through a gateway
+ *   whose agent is the reference as an upstream A2A agent: proxied ÷ direct req/s and the
+ *   latency the gateway adds (support/proxy.ts).
  *
  * Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_TARGETS (reference,pglite,postgres),
- * BENCH_PHASES (throughput,delay,memory,history,auth), BENCH_DELAY_CONCURRENCY (256),
+ * BENCH_PHASES (throughput,delay,memory,history,auth,proxy), BENCH_DELAY_CONCURRENCY (256),
  * BENCH_IDLE_STREAMS (1000), BENCH_HISTORY_TASKS (100000), BENCH_HISTORY_REQUESTS (200: probes
  * of each kind), BENCH_CATCHUP_LIMIT (120: seconds the gateway gets to fold the seeded tasks
  * into its view), BENCH_AUTH_ROUNDS (2: load runs of each auth mode), BENCH_CLIENT (http, or
@@ -46,6 +49,7 @@ import { historyPhase } from './support/history.js';
 import { seedMain } from './support/history-seed.js';
 import { type MemoryFloors, memoryFloors } from './support/memory-floors.js';
 import { serverFailure, steadyRssMb, stop, stopAll } from './support/pinned-process.js';
+import { type ProxyFigures, proxyPhase } from './support/proxy.js';
 import { progress, round } from './support/report.js';
 
 const number = (name: string, fallback: number) => Number(process.env[name] || fallback);
@@ -56,7 +60,7 @@ const SETTINGS = {
   seconds: number('BENCH_SECONDS', 10),
   concurrency: number('BENCH_CONCURRENCY', 16),
   targets: list('BENCH_TARGETS', 'reference,pglite,postgres'),
-  phases: list('BENCH_PHASES', 'throughput,delay,memory,history,auth'),
+  phases: list('BENCH_PHASES', 'throughput,delay,memory,history,auth,proxy'),
   delayConcurrency: number('BENCH_DELAY_CONCURRENCY', 256),
   idleStreams: number('BENCH_IDLE_STREAMS', 1_000),
   historyTasks: number('BENCH_HISTORY_TASKS', 100_000),
@@ -65,7 +69,7 @@ const SETTINGS = {
   authRounds: number('BENCH_AUTH_ROUNDS', 2),
   client: process.env.BENCH_CLIENT || 'http',
 };
-const PHASES = ['throughput', 'delay', 'memory', 'history', 'auth'];
+const PHASES = ['throughput', 'delay', 'memory', 'history', 'auth', 'proxy'];
 const has = (phase: string) => SETTINGS.phases.includes(phase);
 
 /** One server start for the throughput, delay and memory phases of a target. */
@@ -135,7 +139,10 @@ async function main(): Promise<void> {
     if (cpus().length < 2) throw new Error(`needs 2 cores, this machine has ${cpus().length}`);
     // The reference serves only the phases with a session; history is the gateways' alone.
     const sessions = ['throughput', 'delay', 'memory'].some(has);
-    await buildTargets(chosen.filter((target) => sessions || target.name !== 'reference'));
+    const reference = chosen.find((target) => target.name === 'reference');
+    await buildTargets(
+      chosen.filter((target) => sessions || has('proxy') || target.name !== 'reference'),
+    );
     const results: Partial<Record<TargetName, TargetResult>> = {};
     if (sessions) {
       for (const target of chosen) results[target.name] = await session(target);
@@ -169,9 +176,21 @@ async function main(): Promise<void> {
         await issuer.cleanup();
       }
     }
+    const proxy: Partial<Record<GatewayName, ProxyFigures>> = {};
+    if (has('proxy') && !reference) skipped.push('proxy: skipped (BENCH_TARGETS has no reference)');
+    if (has('proxy') && reference) {
+      for (const target of chosen) {
+        if (target.name === 'reference') continue;
+        proxy[target.name] = await proxyPhase(reference, target as Target & { name: GatewayName }, {
+          seconds: SETTINGS.seconds,
+          concurrency: SETTINGS.concurrency,
+          delayConcurrency: SETTINGS.delayConcurrency,
+        });
+      }
+    }
     const wallSeconds = round((performance.now() - started) / 1_000);
     progress(`bench:a2a took ${wallSeconds} s`);
-    report(results, bare, skipped, { ...SETTINGS, wallSeconds });
+    report(results, bare, skipped, { ...SETTINGS, wallSeconds }, proxy);
   } catch (error) {
     console.error(`bench:a2a failed: ${error instanceof Error ? error.message : error}`);
     process.exitCode = 1;

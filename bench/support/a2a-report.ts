@@ -7,6 +7,7 @@ import type { GatewayName, TargetName } from './a2a-targets.js';
 import type { AuthCostFigures } from './auth-cost.js';
 import type { HistoryFigures } from './history.js';
 import type { MemoryFloors } from './memory-floors.js';
+import { type ProxyFigures, proxyRows, proxySummary } from './proxy.js';
 import { round, table } from './report.js';
 
 export interface TargetResult {
@@ -258,10 +259,21 @@ export function report(
   floors: Floors,
   notes: string[],
   settings: Record<string, unknown>,
+  proxy: Partial<Record<GatewayName, ProxyFigures>> = {},
 ): void {
   const names = Object.keys(results) as TargetName[];
   const columns = names.map((name) => (name === 'reference' ? name : `gateway-${name}`));
-  console.log(table(['measure', ...columns], rows(results, names, settings.delayConcurrency)));
+  if (names.length > 0)
+    console.log(table(['measure', ...columns], rows(results, names, settings.delayConcurrency)));
+  const proxied = Object.entries(proxy) as [GatewayName, ProxyFigures][];
+  if (proxied.length > 0) {
+    console.log(
+      `\n${table(
+        ['gateway in front of the reference', 'value'],
+        proxied.flatMap(([name, figures]) => proxyRows(`gateway-${name}`, figures)),
+      )}`,
+    );
+  }
 
   const lines = [...notes];
   for (const name of names) {
@@ -346,7 +358,23 @@ export function report(
 
   const summary = Object.fromEntries(names.map((name) => [name, figures(results[name]!)]));
   const authCostField = Object.keys(authCosts).length > 0 ? { authCost: authCosts } : {};
+  const proxyField =
+    proxied.length > 0
+      ? {
+          proxy: Object.fromEntries(
+            proxied.map(([name, figures]) => [name, proxySummary(figures)]),
+          ),
+        }
+      : {};
   console.log(
-    JSON.stringify({ ...summary, memory, ratios, mustReach, ...authCostField, settings }),
+    JSON.stringify({
+      ...summary,
+      memory,
+      ratios,
+      mustReach,
+      ...authCostField,
+      ...proxyField,
+      settings,
+    }),
   );
 }
