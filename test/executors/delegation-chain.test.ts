@@ -1,0 +1,136 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Message, type Part, TaskState } from '@a2a-js/sdk';
+import {
+  type Client,
+  ClientFactory,
+  ClientFactoryOptions,
+  JsonRpcTransportFactory,
+} from '@a2a-js/sdk/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { asTask, sdkMessage, sdkSend } from '../support/sdk.js';
+
+/** The MCP reference server, started by the gateway as a stdio child with this node. */
+const EVERYTHING = createRequire(import.meta.url).resolve(
+  '@modelcontextprotocol/server-everything/dist/index.js',
+);
+
+interface AuditEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+async function auditOf(gateway: TestGateway, taskId: string): Promise<AuditEvent[]> {
+  const response = await fetch(`${gateway.url}/tasks/${taskId}/events`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { events: AuditEvent[] }).events;
+}
+
+function dataMessage(value: Record<string, unknown>): Message {
+  const data: Part = {
+    content: { $case: 'data', value },
+    filename: '',
+    mediaType: 'application/json',
+    metadata: undefined,
+  };
+  return sdkMessage('', { parts: [data] });
+}
+
+/**
+ * The whole chain: an A2A client → gateway A (agent `relay`, an upstream A2A agent) → gateway B
+ * (agent `everything`, the tools of an MCP server) → the MCP reference server over stdio.
+ */
+describe('a delegation chain: A2A client → gateway → upstream A2A gateway → its MCP tool', () => {
+  const folders: string[] = [];
+  let inner: TestGateway;
+  let outer: TestGateway;
+  let client: Client;
+
+  async function agentsFolder(file: object): Promise<string> {
+    const folder = await mkdtemp(join(tmpdir(), 'chain-agents-'));
+    folders.push(folder);
+    await writeFile(join(folder, 'agent.json'), JSON.stringify(file));
+    return folder;
+  }
+
+  beforeAll(async () => {
+    inner = await startTestGateway({
+      env: {
+        AGENT_CARDS_DIR: await agentsFolder({
+          name: 'everything',
+          card: {},
+          executor: {
+            kind: 'mcp',
+            server: { transport: 'stdio', command: process.execPath, args: [EVERYTHING, 'stdio'] },
+            tools: ['echo', 'get-sum'],
+          },
+        }),
+      },
+    });
+    outer = await startTestGateway({
+      env: {
+        AGENT_CARDS_DIR: await agentsFolder({
+          name: 'relay',
+          card: { name: 'Relay' },
+          executor: {
+            kind: 'a2a',
+            cardUrl: `${inner.url}/agents/everything/.well-known/agent-card.json`,
+          },
+        }),
+      },
+    });
+    client = await new ClientFactory(
+      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+        transports: [new JsonRpcTransportFactory()],
+        preferredTransports: ['JSONRPC'],
+      }),
+    ).createFromUrl(`${outer.url}/agents/relay/`);
+  }, 120_000);
+  afterAll(async () => {
+    await outer?.stop();
+    await inner?.stop();
+    for (const folder of folders) await rm(folder, { recursive: true, force: true });
+  });
+
+  it('republishes the MCP tools as the relay skills, on the outer gateway card', async () => {
+    const card = (await (
+      await fetch(`${outer.url}/agents/relay/.well-known/agent-card.json`)
+    ).json()) as { name: string; skills: { id: string }[]; supportedInterfaces: { url: string }[] };
+    expect(card.name).toBe('Relay');
+    expect(card.skills.map((skill) => skill.id).sort()).toEqual(['echo', 'get-sum']);
+    expect(card.supportedInterfaces[0]!.url).toBe(`${outer.url}/agents/relay`);
+  });
+
+  it('runs the tool through both gateways, and each audit shows its part of the chain', async () => {
+    const task = asTask(
+      await client.sendMessage(
+        sdkSend(dataMessage({ tool: 'get-sum', arguments: { a: 20, b: 22 } })),
+      ),
+    );
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    const texts = task.artifacts.flatMap((artifact) =>
+      artifact.parts.flatMap((part) =>
+        part.content?.$case === 'text' ? [part.content.value] : [],
+      ),
+    );
+    expect(texts.join(' ')).toContain('42');
+
+    const outerEvents = await auditOf(outer, task.id);
+    const delegated = outerEvents.find((event) => event.type === 'task.delegated');
+    expect(delegated?.data).toMatchObject({
+      cardUrl: `${inner.url}/agents/everything/.well-known/agent-card.json`,
+      protocolVersion: '1.0',
+    });
+    const remoteTaskId = delegated!.data.remoteTaskId as string;
+    expect(remoteTaskId).not.toBe(task.id);
+    const innerEvents = await auditOf(inner, remoteTaskId);
+    expect(innerEvents.map((event) => event.type)).toContain('task.artifact_appended');
+    expect(innerEvents.at(-1)).toMatchObject({
+      type: 'task.status_changed',
+      data: { status: { state: 'TASK_STATE_COMPLETED' } },
+    });
+  });
+});
