@@ -130,6 +130,7 @@ export function createMcpConnection(options: ConnectionOptions): McpConnection {
       const tools = await listAllTools(client, requestTimeoutMs);
       if (current !== entry || closed) throw new Error('closed while connecting');
       entry.established = true;
+      opened.forgetWords();
       everConnected = true;
       retries = 0;
       lastError = undefined;

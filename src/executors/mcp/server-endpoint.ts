@@ -12,6 +12,8 @@ export interface OpenedTransport {
   pid(): number | undefined;
   /** What the server said last before it went (a stdio server's stderr), for error messages. */
   lastWords(): string;
+  /** Once connected, what it said while starting up no longer explains anything. */
+  forgetWords(): void;
   /** Ends the server's side of the session politely before the gateway closes it (bounded). */
   farewell(): Promise<void>;
 }
@@ -64,6 +66,9 @@ export function serverEndpoint(
           transport,
           pid: () => transport.pid ?? undefined,
           lastWords: () => lastLines(tail),
+          forgetWords: () => {
+            tail = '';
+          },
           // Closing the transport ends stdin, then signals the child if it lingers.
           farewell: async () => {},
         };
@@ -94,6 +99,7 @@ export function serverEndpoint(
         transport,
         pid: () => undefined,
         lastWords: () => '',
+        forgetWords: () => {},
         // A session the server would otherwise keep until it expires (if ever).
         farewell: () => withinMs(transport.terminateSession(), FAREWELL_MS),
       };
