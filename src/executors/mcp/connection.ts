@@ -159,6 +159,12 @@ export function createMcpConnection(options: ConnectionOptions): McpConnection {
     }
   };
 
+  // An attempt handles its own failures; a throw here is a bug, logged rather than lost.
+  const guarded = () =>
+    attempt().catch((error: unknown) =>
+      log.error('MCP connection attempt failed unexpectedly', { agent, origin, error }),
+    );
+
   const scheduleRetry = () => {
     if (closed) return;
     if (endpoint.kind === 'stdio' && retries >= reconnect.maxRestarts) {
@@ -171,8 +177,10 @@ export function createMcpConnection(options: ConnectionOptions): McpConnection {
     retryAt = Date.now() + delay;
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
-      attempting = attempt();
+      attempting = guarded();
     }, delay);
+    // Nothing to wait for once the gateway is gone (close() clears it anyway).
+    retryTimer.unref();
     log.warn(endpoint.kind === 'stdio' ? 'MCP server restarting' : 'MCP server reconnecting', {
       agent,
       origin,
@@ -259,7 +267,7 @@ export function createMcpConnection(options: ConnectionOptions): McpConnection {
 
   return {
     async start() {
-      attempting = attempt();
+      attempting = guarded();
       await attempting;
     },
     session() {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Emission,
@@ -12,6 +13,7 @@ import {
   type McpHostedExecutor,
 } from '../../../src/executors/mcp/index.js';
 import { eventually } from '../../support/collect.js';
+import { REPO_ROOT } from '../../support/process.js';
 import { aMessage } from '../../support/task-spec.js';
 import { EVERYTHING, everythingOverStdio, recordingRun } from './everything.js';
 
@@ -31,11 +33,11 @@ function recordingLog(): ExecutorLog & { lines: Logged[] } {
 
 const started: McpHostedExecutor[] = [];
 
-function executorFor(file: Record<string, unknown>, log = recordingLog()) {
+function executorFor(file: Record<string, unknown>, log = recordingLog(), baseDir = process.cwd()) {
   const spec: McpExecutorSpec = McpExecutorSpecSchema.parse({ kind: 'mcp', ...file });
   const deps: ExecutorDeps = {
     agent: 'everything',
-    baseDir: process.cwd(),
+    baseDir,
     timeoutMs: 60_000,
     log,
     gateway: { id: 'test', maxDelegationDepth: 3 },
@@ -173,6 +175,24 @@ describe('an MCP agent over stdio, its server process', () => {
       delete process.env.MCP_TEST_GREETING;
       delete process.env.MCP_TEST_GATEWAY_ONLY;
     }
+  });
+
+  it("starts the child in its cwd, relative to the agent file's folder", async () => {
+    const { executor } = executorFor(
+      {
+        server: {
+          transport: 'stdio',
+          command: process.execPath,
+          args: ['growing-tools.mjs'],
+          cwd: 'fixtures/mcp',
+        },
+      },
+      recordingLog(),
+      join(REPO_ROOT, 'test'),
+    );
+    await executor.start();
+    expect(executor.health()).toEqual({ status: 'up' });
+    expect(executor.card()?.skills.map((skill) => skill.id)).toEqual(['grow']);
   });
 
   it('refuses to start when a secret it names is not set', async () => {
