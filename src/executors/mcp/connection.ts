@@ -36,9 +36,10 @@ export interface McpConnection {
   session(): Session | undefined;
   /** Why there is no session, for a task that cannot run now. */
   unavailable(): string;
-  /** What the server last told about itself and its tools; kept while reconnecting. */
-  snapshot(): ServerSnapshot | undefined;
-  /** Called with each new snapshot (connected, or the tool list refreshed). */
+  /**
+   * Called with what the server told about itself and its tools, at each connection and each
+   * refreshed tool list; the last one stands while reconnecting.
+   */
   onSnapshot(listener: (snapshot: ServerSnapshot) => void): void;
   /** A request on `session` failed in the transport: the connection is gone. */
   lose(session: Session, why: string): void;
@@ -280,7 +281,6 @@ export function createMcpConnection(options: ConnectionOptions): McpConnection {
       if (gaveUp) return `MCP server ${origin} is down: ${gaveUpText()}`;
       return `MCP server ${origin} is not connected ${waiting()}`;
     },
-    snapshot: () => snapshot,
     onSnapshot(listener) {
       listeners.push(listener);
     },
