@@ -9,7 +9,7 @@ export const McpServerSpecSchema = z.discriminatedUnion('transport', [
     args: z.array(z.string()).default([]),
     /** Added to a minimal inherited environment (PATH, HOME, …), not to the gateway's own. */
     env: z.record(z.string(), SecretSchema).optional(),
-    /** Relative to the agent file's folder. */
+    /** Relative to the agent file's folder; unset, the child starts in the gateway's own. */
     cwd: z.string().min(1).optional(),
   }),
   z.strictObject({
