@@ -104,6 +104,13 @@ export function applyCardContent(
 ): void {
   agent.revision += 1;
   agent.modifiedAt = now;
+  // A live reason (a getter the composition root set) gives way to a plain field again.
+  Object.defineProperty(agent, 'unavailable', {
+    value: undefined,
+    writable: true,
+    configurable: true,
+    enumerable: true,
+  });
   if (!content || content.skills.length === 0) {
     agent.unavailable = content ? 'it offers no skills (no tools)' : reason;
     return;
