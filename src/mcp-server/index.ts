@@ -1,0 +1,7 @@
+export {
+  createMcpFace,
+  type McpConnection,
+  type McpFace,
+  type McpFaceOptions,
+} from './mcp-face.js';
+export { toolNameOf } from './tools.js';
