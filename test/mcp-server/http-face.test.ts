@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyCardContent } from '../../src/a2a/index.js';
 import { eventually } from '../support/collect.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { connectMcp, read } from './mcp-client.js';
@@ -224,6 +225,18 @@ describe('the MCP face over Streamable HTTP (no authentication, on loopback)', (
     await expect(client.callTool({ name: 'send_to_nobody', arguments: {} })).rejects.toThrow(
       McpError,
     );
+  });
+
+  it('lists an agent whose card is unavailable, saying so; a call to it says why it cannot be made', async () => {
+    const fragile = gateway.gateway.agents.find((agent) => agent.name === 'fragile')!;
+    // What the composition root does for an agent whose MCP server or upstream is not reached.
+    applyCardContent(fragile, undefined, 'its MCP server does not answer');
+    const tool = (await client.listTools()).tools.find((t) => t.name === 'send_to_fragile')!;
+    expect(tool.description).toContain('Unavailable right now: its MCP server does not answer.');
+    const refused = await call('send_to_fragile', { text: 'anyone there?' });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toBe('agent fragile is unavailable: its MCP server does not answer');
+    expect(refused.structured.error.code).toBe(-31503);
   });
 
   it('answers 404 for a session that is not open, 400 without one; DELETE ends a session', async () => {
