@@ -15,7 +15,9 @@ type Headers_ = Record<string, string>;
 const PERMISSION_DENIED = -31403;
 const TASK_NOT_FOUND = -32001;
 
-describe('the MCP face with authentication: the same scopes and tenants as A2A', () => {
+describe('the MCP face with authentication: the same scopes and tenants as A2A', {
+  timeout: 60_000,
+}, () => {
   let idp: IdentityProvider;
   let gateway: TestGateway;
   /** Bearer tokens of two tenants (every A2A scope but admin), and an admin's. */
@@ -115,7 +117,7 @@ describe('the MCP face with authentication: the same scopes and tenants as A2A',
           event.reason === 'missing scope a2a:send' &&
           event.path === '/mcp',
       );
-    });
+    }, 30_000);
   });
 
   it("another tenant's task is invisible: get, list, audit and cancel find nothing", async () => {

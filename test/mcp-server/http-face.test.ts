@@ -7,7 +7,9 @@ import { eventually } from '../support/collect.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { connectMcp, read } from './mcp-client.js';
 
-describe('the MCP face over Streamable HTTP (no authentication, on loopback)', () => {
+describe('the MCP face over Streamable HTTP (no authentication, on loopback)', {
+  timeout: 60_000,
+}, () => {
   let gateway: TestGateway;
   let client: Client;
 
@@ -25,7 +27,10 @@ describe('the MCP face over Streamable HTTP (no authentication, on loopback)', (
 
   /** The state a task reaches, read with get_task until it gets there. */
   const reaches = (taskId: string, state: string) =>
-    eventually(async () => (await call('get_task', { taskId })).structured.status.state === state);
+    eventually(
+      async () => (await call('get_task', { taskId })).structured.status.state === state,
+      30_000,
+    );
 
   it('lists a send tool per hosted agent, described from its card, and the task tools', async () => {
     const { tools } = await client.listTools();
@@ -167,7 +172,7 @@ describe('the MCP face over Streamable HTTP (no authentication, on loopback)', (
       const [task] = (await call('list_tasks', { contextId, state: 'working' })).structured.tasks;
       taskId = task?.id ?? '';
       return taskId !== '';
-    }, 20_000);
+    }, 30_000);
 
     const canceled = await call('cancel_task', { taskId });
     expect(canceled.isError).toBe(false);
@@ -257,6 +262,20 @@ describe('the MCP face over Streamable HTTP (no authentication, on loopback)', (
         body: JSON.stringify(initialize),
       });
     expect((await post({ 'mcp-session-id': randomUUID() })).status).toBe(404);
+    const raw = (body: string) =>
+      fetch(`${gateway.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body,
+      });
+    const garbage = await raw('{"jsonrpc": "2.0", "method": ');
+    expect(garbage.status).toBe(400);
+    expect(((await garbage.json()) as { error: { code: number } }).error.code).toBe(-32700);
+    expect((await raw('x'.repeat(2 * 1024 * 1024))).status).toBe(413);
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     expect((await post({})).status).toBe(400);
     expect(
       (await fetch(`${gateway.url}/mcp`, { headers: { accept: 'text/event-stream' } })).status,

@@ -24,7 +24,7 @@ const IDLE_MS = 200;
  * parts (memory store, echo agent, A2A service and binding, HTTP app on loopback), with at
  * most two MCP sessions.
  */
-describe('MCP sessions are bounded, and swept when idle', () => {
+describe('MCP sessions are bounded, and swept when idle', { timeout: 60_000 }, () => {
   let clock = 1_000_000;
   let store: EventStore;
   let lifecycle: TaskLifecycle;
@@ -106,7 +106,7 @@ describe('MCP sessions are bounded, and swept when idle', () => {
         },
       })
       .catch(() => 'aborted');
-    await eventually(() => working, 20_000);
+    await eventually(() => working, 30_000);
     return async () => {
       abort.abort();
       await call;
@@ -142,7 +142,7 @@ describe('MCP sessions are bounded, and swept when idle', () => {
     expect(face.sessions()).toBe(2);
 
     clock += IDLE_MS;
-    await eventually(() => face.sessions() === 1, 10_000);
+    await eventually(() => face.sessions() === 1, 30_000);
     await expect(idle.listTools()).rejects.toThrow(/Session not found/);
     expect((await working.listTools()).tools.length).toBeGreaterThan(0);
     await stop();

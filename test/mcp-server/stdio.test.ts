@@ -10,7 +10,8 @@ import { exitCode } from '../support/process.js';
 import { read } from './mcp-client.js';
 import { MCP_COMMAND, type StdioChild, spawnStdio, stdioEnv } from './stdio-process.js';
 
-describe('the MCP face over stdio (npm run cli -- mcp)', () => {
+// A child gateway starts in seconds alone, but much slower beside other suites on two cores.
+describe('the MCP face over stdio (npm run cli -- mcp)', { timeout: 180_000 }, () => {
   let folder: string;
   let env: Record<string, string>;
   const children: StdioChild[] = [];
@@ -55,7 +56,7 @@ describe('the MCP face over stdio (npm run cli -- mcp)', () => {
     const client = new Client({ name: 'stdio-test', version: '1.0.0' });
     client.onerror = (error) => problems.push(error);
     try {
-      await client.connect(transport, { timeout: 60_000 });
+      await client.connect(transport, { timeout: 150_000 });
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name)).toContain('send_to_echo');
 
@@ -87,11 +88,11 @@ describe('the MCP face over stdio (npm run cli -- mcp)', () => {
   it('exits with code 0 when its stdin closes, having written nothing but protocol on stdout', async () => {
     const running = started(spawnStdio(env));
     const client = new Client({ name: 'stdio-test', version: '1.0.0' });
-    await client.connect(running.transport, { timeout: 60_000 });
+    await client.connect(running.transport, { timeout: 150_000 });
     expect((await client.listTools()).tools.length).toBeGreaterThan(4);
 
     running.child.stdin!.end();
-    expect(await exitCode({ ...running, output: running.stderr }, 60_000)).toBe(0);
+    expect(await exitCode({ ...running, output: running.stderr }, 120_000)).toBe(0);
     expect(running.stderr()).toContain('"reason":"stdin closed"');
     expect(running.stderr()).toContain('shut down cleanly');
     expect(running.strayLines).toEqual([]);
@@ -100,7 +101,7 @@ describe('the MCP face over stdio (npm run cli -- mcp)', () => {
   it('stops cleanly on SIGTERM, even with a tool call in flight', async () => {
     const running = started(spawnStdio(env));
     const client = new Client({ name: 'stdio-test', version: '1.0.0' });
-    await client.connect(running.transport, { timeout: 60_000 });
+    await client.connect(running.transport, { timeout: 150_000 });
     let working = false;
     const call = client.callTool(
       { name: 'send_to_echo', arguments: { text: '/sleep 60000' } },
@@ -116,7 +117,7 @@ describe('the MCP face over stdio (npm run cli -- mcp)', () => {
     await eventually(() => working, 30_000);
 
     running.child.kill('SIGTERM');
-    expect(await exitCode({ ...running, output: running.stderr }, 60_000)).toBe(0);
+    expect(await exitCode({ ...running, output: running.stderr }, 120_000)).toBe(0);
     expect(running.stderr()).toContain('"reason":"SIGTERM"');
     expect(running.stderr()).toContain('shut down cleanly');
     await expect(call).rejects.toThrow();
