@@ -300,6 +300,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
           logger.info('shutting down: ending streams, finishing requests in flight');
           // Streams end now (clients resume elsewhere with Last-Event-ID); requests finish.
           shutdown.abort();
+          // MCP sessions end too: their open streams would hold the server for its whole grace.
           await mcp.close();
           await server.close(config.SHUTDOWN_TIMEOUT_MS);
           await cleanUp();

@@ -4,4 +4,3 @@ export {
   type McpFace,
   type McpFaceOptions,
 } from './mcp-face.js';
-export { toolNameOf } from './tools.js';
