@@ -39,6 +39,7 @@ import {
   type RunningServer,
   startHttpServer,
 } from './http/index.js';
+import { createMcpFace, type McpFace } from './mcp-server/index.js';
 import type { Logger } from './observability/index.js';
 import { type AgentRuntime, createSqlInstanceLeases, createTaskLifecycle } from './sagas/index.js';
 import {
@@ -68,6 +69,8 @@ export interface Gateway {
   url: string;
   store: EventStore;
   agents: readonly HostedAgent[];
+  /** The MCP face: `/mcp` serves it over HTTP; the CLI's `mcp` command connects stdio to it. */
+  mcp: Pick<McpFace, 'connect' | 'sessions'>;
   /** What is open now: subscriptions, live listeners and SSE streams (to watch for leaks). */
   stats(): GatewayStats;
   /** Graceful: stop accepting, end streams, finish requests and appends in flight, close. */
@@ -206,6 +209,28 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       (wildcard && requestHost && VALID_HOST.test(requestHost)
         ? `http://${requestHost}`
         : boundUrl);
+    const binding = createJsonRpcBinding(service, { logger, maxBatch: config.JSONRPC_MAX_BATCH });
+    // MCP calls go through the same binding as JSON-RPC: one set of scope and tenant rules.
+    const mcp = createMcpFace({
+      agents,
+      binding,
+      store,
+      logger,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      heartbeatMs: config.SSE_HEARTBEAT_MS,
+      ...(auth.authenticator.required
+        ? {
+            denied: (caller, reason) =>
+              denials.record({
+                kind: 'forbidden',
+                principal: caller.name,
+                reason,
+                path: '/mcp',
+                ...(caller.tenant ? { tenant: caller.tenant } : {}),
+              }),
+          }
+        : {}),
+    });
     const app = createApp({
       store,
       storeKind: db.kind,
@@ -232,13 +257,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       a2a: {
         agents,
         cards,
-        binding: createJsonRpcBinding(service, { logger, maxBatch: config.JSONRPC_MAX_BATCH }),
+        binding,
         publicUrl,
         cardsVaryByHost: wildcard && !config.PUBLIC_URL,
         maxBodyBytes: config.MAX_BODY_BYTES,
         heartbeatMs: config.SSE_HEARTBEAT_MS,
         shutdown: shutdown.signal,
       },
+      mcp: (request, caller) => mcp.handle(request, caller),
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
@@ -263,6 +289,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       url: server.url,
       store,
       agents,
+      mcp,
       stats: () => ({
         ...store.stats(),
         openStreams: getEventListeners(shutdown.signal, 'abort').length,
@@ -273,6 +300,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
           logger.info('shutting down: ending streams, finishing requests in flight');
           // Streams end now (clients resume elsewhere with Last-Event-ID); requests finish.
           shutdown.abort();
+          // MCP sessions end too: their open streams would hold the server for its whole grace.
+          await mcp.close();
           await server.close(config.SHUTDOWN_TIMEOUT_MS);
           await cleanUp();
           logger.info('shut down cleanly');

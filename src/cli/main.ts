@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { migrateDatabase, openEventStore } from '../gateway.js';
+import { migrateDatabase, openEventStore, startGateway } from '../gateway.js';
 import { createLogger } from '../observability/index.js';
 import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
 import { auditTable } from './audit-table.js';
 import { registerCardCommands } from './card-commands.js';
 import { registerKeyCommands } from './key-commands.js';
+import { registerMcpCommand } from './mcp-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
 
 // `npm run cli -- <command>`: operator commands against the configured store.
@@ -50,6 +51,7 @@ program
 registerKeyCommands(program, openOperatorDatabase);
 registerOAuthCommands(program, openOperatorDatabase);
 registerCardCommands(program);
+registerMcpCommand(program, startGateway);
 
 /** The configured database, for commands that manage what lives beside the events. */
 async function openOperatorDatabase() {

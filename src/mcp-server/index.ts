@@ -1,0 +1,6 @@
+export {
+  createMcpFace,
+  type McpConnection,
+  type McpFace,
+  type McpFaceOptions,
+} from './mcp-face.js';
