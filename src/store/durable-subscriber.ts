@@ -60,10 +60,24 @@ export async function startDurableSubscriber(
   let saved = position;
   let unsaved = 0;
   let timer: NodeJS.Timeout | undefined;
+  // Commits of other types move the head, not this subscriber: when it has handled all it was
+  // given, it has passed them too, or `waitFor(head)` would wait for an event that never comes.
+  let busy = false;
+  const passFiltered = () => {
+    const idle = subscription.idleThrough;
+    if (idle === undefined || idle <= position) return false;
+    position = idle;
+    return true;
+  };
   const subscription = store.subscribe({
     from: checkpoint ?? (options.firstStart === 'end' ? 'end' : 0),
     types: options.types,
     tenant: options.tenant,
+    onIdle: () => {
+      if (busy || !passFiltered()) return;
+      settleWaiters();
+      scheduleSave();
+    },
     // Catching up, a batch handler takes each read whole.
     ...(options.handleBatch ? { batchSize: options.maxBatch ?? 500 } : {}),
   });
@@ -78,6 +92,13 @@ export async function startDurableSubscriber(
         waiter.resolve(waiter.position <= position);
       }
     }
+  }
+
+  function scheduleSave(): void {
+    timer ??= setTimeout(
+      () => void save().catch((error) => options.onError?.(error, undefined)),
+      every.ms,
+    );
   }
 
   async function save(): Promise<void> {
@@ -129,6 +150,7 @@ export async function startDurableSubscriber(
         // One event at a time for `handle`; for `handleBatch`, whatever has arrived by the next
         // turn of the event loop (commits of requests that came in together), or within the
         // allowed delay, as one batch.
+        busy = true;
         const events = [first];
         if (options.handleBatch) {
           await gather(options.maxBatchDelayMs ?? 0);
@@ -137,14 +159,12 @@ export async function startDurableSubscriber(
         current = first;
         await handleWithRetry(events);
         position = events[events.length - 1]!.globalPosition;
+        busy = false;
+        passFiltered();
         unsaved += events.length;
         settleWaiters();
         if (unsaved >= every.events) await save();
-        else
-          timer ??= setTimeout(
-            () => void save().catch((error) => options.onError?.(error, undefined)),
-            every.ms,
-          );
+        else scheduleSave();
       }
     } catch (error) {
       options.onError?.(error, current);

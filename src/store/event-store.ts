@@ -75,6 +75,11 @@ export interface SubscribeOptions {
   /** Read batch size during catch-up. */
   batchSize?: number;
   signal?: AbortSignal;
+  /**
+   * Called when live commits arrived that the filter dropped while nothing is waiting to be
+   * handed out: `idleThrough` has moved on without an event to show for it.
+   */
+  onIdle?: () => void;
 }
 
 export interface StreamSubscribeOptions {
@@ -102,6 +107,12 @@ export interface Subscription extends AsyncIterable<StoredEvent> {
   readonly ready: Promise<number>;
   /** Position of the last event handed out (or the start position). */
   readonly position: number;
+  /**
+   * Following live with nothing left to hand out: the position through which every event
+   * matching the filter has been handed out (events the filter dropped count as passed).
+   * Undefined while catching up or while events wait to be handed out.
+   */
+  readonly idleThrough: number | undefined;
   /**
    * Hands out, without waiting, up to `max` further events already received: call it after
    * an event from the iterator to handle what is there as one batch.

@@ -117,6 +117,8 @@ export function createStreamSubscription(
     get position() {
       return position;
     },
+    // Versions, not global positions: store-wide progress means nothing here.
+    idleThrough: undefined,
     takeReady(max) {
       const taken: StoredEvent[] = [];
       while (draining && taken.length < max) {

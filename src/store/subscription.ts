@@ -52,6 +52,8 @@ export function createSubscription(
   let live: StoredEvent[] = [];
   let head = 0;
   let draining = false;
+  // The highest live position seen, matching the filter or not.
+  let observed = 0;
 
   const onAbort = () => subscription.close();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -96,7 +98,12 @@ export function createSubscription(
       head = 0;
       let overflowed = false;
       const listener = (events: readonly StoredEvent[]) => {
-        for (const event of events) if (matchesFilter(event, filter)) live.push(event);
+        const before = live.length;
+        for (const event of events) {
+          if (event.globalPosition > observed) observed = event.globalPosition;
+          if (matchesFilter(event, filter)) live.push(event);
+        }
+        if (live.length === before && draining && head >= live.length) options.onIdle?.();
         if (live.length - head > maxBuffered) {
           overflowed = true;
           attachment?.detach();
@@ -142,6 +149,9 @@ export function createSubscription(
     ready,
     get position() {
       return cursor;
+    },
+    get idleThrough() {
+      return draining && head >= live.length ? Math.max(cursor, observed) : undefined;
     },
     takeReady(max) {
       const taken: StoredEvent[] = [];

@@ -666,6 +666,32 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
     });
 
     describe('durable subscribers', () => {
+      it('pass the events their filter drops: waiting for the head ends once they are live', async () => {
+        const store = await fresh();
+        const handled: unknown[] = [];
+        const subscriber = await startDurableSubscriber(store, {
+          name: 'only-happened',
+          types: ['test.happened'],
+          handle: async (event) => {
+            handled.push(event.data);
+          },
+        });
+        const mine = await store.append('p', [happened({ n: 1 })]);
+        expect(await subscriber.waitFor(mine.positions[0]!)).toBe(true);
+        // The head is now an event of another type: nothing will ever be handed over for it.
+        const other = await store.append('q', [happened({ n: 2 }, { type: 'test.other' })]);
+        expect(await subscriber.waitFor(other.positions[0]!, 3_000)).toBe(true);
+        expect(subscriber.position).toBe(other.positions[0]);
+        // A batch that ends with a dropped event counts it as passed as well.
+        const mixed = await store.append('p', [
+          happened({ n: 3 }),
+          happened({ n: 4 }, { type: 'test.other' }),
+        ]);
+        expect(await subscriber.waitFor(mixed.positions[1]!, 3_000)).toBe(true);
+        await subscriber.stop();
+        expect(handled).toEqual([{ n: 1 }, { n: 3 }]);
+      });
+
       it('resume after their checkpoint when restarted', async () => {
         const store = await fresh();
         await store.append('d', [happened({ n: 1 }), happened({ n: 2 })]);
