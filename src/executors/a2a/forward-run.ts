@@ -128,7 +128,7 @@ class ForwardedRun {
       const contextId = link.remoteContextId ?? remote.contextId;
       return this.send(
         { taskId: link.remoteTaskId, ...(contextId ? { contextId } : {}) },
-        remote.status.state,
+        remote.status,
       );
     }
     this.remoteTaskId = undefined;
@@ -139,9 +139,9 @@ class ForwardedRun {
 
   private async send(
     ids: { taskId?: string; contextId?: string },
-    state?: Task['status']['state'],
+    status?: Task['status'],
   ): Promise<void> {
-    this.mirror = this.newMirror(state);
+    this.mirror = this.newMirror(status);
     const request: SendMessageRequest = { message: this.upstreamMessage(ids) };
     if (ids.taskId === undefined) {
       this.sending = new Promise((resolve) => {
@@ -288,10 +288,10 @@ class ForwardedRun {
     return this.deps.streaming === 'auto' && this.card.streaming;
   }
 
-  private newMirror(state?: Task['status']['state']): UpstreamTaskMirror {
+  private newMirror(status?: Task['status']): UpstreamTaskMirror {
     return new UpstreamTaskMirror(this.deps.upstream, {
       known: this.context.task.artifacts ?? [],
-      ...(state ? { state } : {}),
+      ...(status ? { status } : {}),
       canceledByUs: () => this.canceledByUs,
     });
   }

@@ -43,30 +43,26 @@ export function isFinal(state: TaskState): boolean {
 export class UpstreamTaskMirror {
   /** Each artifact as the upstream has it now (appends folded in), as stable JSON. */
   private readonly artifacts = new Map<string, string>();
-  private state: TaskState | undefined;
-  private statusMessageId: string | undefined;
+  private status: TaskStatus | undefined;
+  private readonly canceledByUs: () => boolean;
 
   constructor(
     private readonly upstream: string,
     options: {
       /** Artifacts our task has already (from earlier runs): not emitted again unchanged. */
       known?: readonly Artifact[];
-      /** The upstream state known before the first event (a follow-up's GetTask). */
-      state?: TaskState;
+      /**
+       * The upstream status known before the first event (a follow-up's GetTask): a snapshot
+       * still showing it (the input request just answered) is no news.
+       */
+      status?: TaskStatus;
       /** True once our side asked the upstream to cancel: its CANCELED is then expected. */
       canceledByUs: () => boolean;
     },
   ) {
     for (const artifact of options.known ?? []) this.remember(artifact);
-    this.state = options.state;
+    this.status = options.status;
     this.canceledByUs = options.canceledByUs;
-  }
-
-  private readonly canceledByUs: () => boolean;
-
-  /** The upstream state last seen. */
-  get lastState(): TaskState | undefined {
-    return this.state;
   }
 
   onEvent(event: StreamResponse): MirrorStep {
@@ -88,7 +84,7 @@ export class UpstreamTaskMirror {
         outcome: 'continue',
       };
     }
-    if (event.statusUpdate) return this.onStatus(event.statusUpdate.status);
+    if (event.statusUpdate) return this.onStatus(event.statusUpdate.status, true);
     return { emissions: [], outcome: 'continue' };
   }
 
@@ -100,25 +96,36 @@ export class UpstreamTaskMirror {
       this.remember(artifact);
       emissions.push({ kind: 'artifact', artifact });
     }
-    const status = this.onStatus(task.status);
+    const status = this.onStatus(task.status, false);
     return { emissions: [...emissions, ...status.emissions], outcome: status.outcome };
   }
 
-  private onStatus(status: TaskStatus): MirrorStep {
+  /**
+   * `announced`: a status event, news by definition; a snapshot's status is news only when it
+   * differs from the last one seen (state, message or time).
+   */
+  private onStatus(status: TaskStatus, announced: boolean): MirrorStep {
+    const before = this.status;
+    this.status = status;
     const { state, message } = status;
-    const changed = state !== this.state || (message && message.messageId !== this.statusMessageId);
-    this.state = state;
-    if (message) this.statusMessageId = message.messageId;
+    const newState = state !== before?.state;
+    const newMessage = message !== undefined && message.messageId !== before?.message?.messageId;
+    const news = announced || newState || newMessage || status.timestamp !== before?.timestamp;
     const step = (emissions: Emission[], outcome: Outcome): MirrorStep => ({ emissions, outcome });
     const withMessage = message ? { message } : {};
     switch (state) {
       case 'TASK_STATE_SUBMITTED':
         return step([], 'continue');
       case 'TASK_STATE_WORKING':
-        // A status without news (WORKING again, no new message) is not stored again.
-        return step(changed ? [{ kind: 'status', state, ...withMessage }] : [], 'continue');
+        // WORKING again without a new message is not stored again.
+        return step(
+          newState || newMessage ? [{ kind: 'status', state, ...withMessage }] : [],
+          'continue',
+        );
       case 'TASK_STATE_INPUT_REQUIRED':
       case 'TASK_STATE_AUTH_REQUIRED':
+        // The request a follow-up just answered, seen again before the upstream moves on.
+        if (!news) return step([], 'continue');
         return step([{ kind: 'status', state, ...withMessage }], 'interrupted');
       case 'TASK_STATE_COMPLETED':
       case 'TASK_STATE_FAILED':
