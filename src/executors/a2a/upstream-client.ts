@@ -154,14 +154,14 @@ export function upstreamCalls(deps: UpstreamClientDeps, endpoint: UpstreamEndpoi
     } catch {
       if (status >= 500 || status === 429)
         throw new UpstreamUnavailableError(upstream, `HTTP ${status} to ${method}`);
-      if (status >= 400) throw new UpstreamHttpError(upstream, status, excerpt(text));
+      if (status >= 400) throw refusal(status, text);
       throw new UpstreamInvalidResponseError(upstream, `${method}: not JSON: ${excerpt(text)}`);
     }
     const envelope = readEnvelope(json, id);
     if (typeof envelope === 'string') {
       if (status >= 500 || status === 429)
         throw new UpstreamUnavailableError(upstream, `HTTP ${status} to ${method}`);
-      if (status >= 400) throw new UpstreamHttpError(upstream, status, excerpt(text));
+      if (status >= 400) throw refusal(status, text);
       throw new UpstreamInvalidResponseError(upstream, `${method}: ${envelope}`);
     }
     if (envelope.error) {
@@ -173,8 +173,18 @@ export function upstreamCalls(deps: UpstreamClientDeps, endpoint: UpstreamEndpoi
     }
     if (status >= 500 || status === 429)
       throw new UpstreamUnavailableError(upstream, `HTTP ${status} to ${method}`);
-    if (status >= 300) throw new UpstreamHttpError(upstream, status, excerpt(text));
+    if (status >= 300) throw refusal(status, text);
     return envelope.result;
+  }
+
+  function refusal(status: number, text: string): UpstreamHttpError {
+    const what =
+      status === 401
+        ? 'it refused the credentials'
+        : status === 403
+          ? 'access denied'
+          : excerpt(text);
+    return new UpstreamHttpError(upstream, status, what);
   }
 
   /** One result as v1.0, validated; the v0.3 shape is checked before it is translated. */

@@ -31,7 +31,11 @@ export function cardFromV03(card: V03AgentCard): AgentCard {
   };
   const additional = (card.additionalInterfaces ?? [])
     .filter((i) => !(i.url === main.url && i.transport === main.protocolBinding))
-    .map((i) => ({ url: i.url, protocolBinding: i.transport, protocolVersion: card.protocolVersion }));
+    .map((i) => ({
+      url: i.url,
+      protocolBinding: i.transport,
+      protocolVersion: card.protocolVersion,
+    }));
   const schemes = card.securitySchemes && schemesFromV03(card.securitySchemes);
   return prune({
     name: card.name,
