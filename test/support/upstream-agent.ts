@@ -94,6 +94,8 @@ export interface UpstreamAgent {
   stateOf(taskId: string): string | undefined;
   /** The requests of one method (`SendMessage`, `message/send`, …). */
   received(method: string): ReceivedRequest[];
+  /** Changes top-level fields of the card it serves from now on (`{ version: '2.0.0' }`). */
+  updateCard(fields: Record<string, unknown>): void;
   /** Stops listening and drops every connection, as a crash looks from outside; tasks stay. */
   stop(): Promise<void>;
   /** Listens again, on the same port. */
@@ -264,6 +266,9 @@ export async function startUpstreamAgent(
     },
     stateOf: (taskId) => states.get(taskId),
     received: (method) => requests.filter((request) => request.method === method),
+    updateCard(fields) {
+      served = JSON.stringify({ ...JSON.parse(served), ...fields });
+    },
     stop,
     async restart() {
       if (server.listening) return;

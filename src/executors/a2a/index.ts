@@ -31,7 +31,7 @@ export function createUpstreamExecutor(spec: A2aExecutorSpec, deps: ExecutorDeps
   });
   let auth: UpstreamAuth | undefined;
   let started = false;
-  const inFlight = new Set<Promise<unknown>>();
+  const inFlight = new Set<Promise<void>>();
 
   const executor = createForwardingExecutor({
     upstream,
@@ -58,8 +58,12 @@ export function createUpstreamExecutor(spec: A2aExecutorSpec, deps: ExecutorDeps
     retry: spec.retry,
     requestTimeoutMs: spec.requestTimeoutMs,
     track(work) {
-      inFlight.add(work);
-      void work.finally(() => inFlight.delete(work));
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      inFlight.add(settled);
+      void settled.finally(() => inFlight.delete(settled));
     },
     log,
   });
@@ -98,8 +102,16 @@ export function createUpstreamExecutor(spec: A2aExecutorSpec, deps: ExecutorDeps
     },
     async close() {
       cards.stop();
-      // Cancels sent upstream for runs that just ended: each bounded by its own timeouts.
-      await Promise.allSettled(inFlight);
+      // Cancels sent upstream for runs that just ended get one request's time to go out;
+      // closing the pool then ends whatever is left.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(inFlight),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, spec.requestTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
       await http.close();
     },
   };

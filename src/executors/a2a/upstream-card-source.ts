@@ -99,13 +99,14 @@ export function createUpstreamCardSource(options: {
     const delay = failure ? Math.max(0, failure.nextTryAt - Date.now()) : nextDelay();
     timer = setTimeout(() => {
       fetchCard()
-        .catch((error: unknown) =>
+        .catch((error: unknown) => {
+          if (stopped) return;
           log.warn(card ? 'upstream card refresh failed' : 'upstream card still unavailable', {
             agent,
             upstream: cardUrl,
             error: error instanceof Error ? error.message : String(error),
-          }),
-        )
+          });
+        })
         .finally(schedule);
     }, delay);
     // Refreshing the card never keeps the process alive.
