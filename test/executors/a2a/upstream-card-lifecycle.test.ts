@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUpstreamExecutor } from '../../../src/executors/a2a/index.js';
 import { A2aExecutorSpecSchema } from '../../../src/executors/a2a/spec.js';
 import type { HostedExecutor } from '../../../src/executors/index.js';
 import { eventually } from '../../support/collect.js';
-import { startUpstreamAgent, type UpstreamAgent } from '../../support/upstream-agent.js';
+import { startUpstreamAgent } from '../../support/upstream-agent.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -52,7 +53,6 @@ describe('the upstream card over an executor’s life', () => {
     });
     expect(content.skills.map((skill) => skill.id)).toEqual(['echo']);
     const served = await (await fetch(upstream.cardUrl)).text();
-    const { createHash } = await import('node:crypto');
     expect(content.source.digest).toBe(createHash('sha256').update(served).digest('hex'));
     expect(hosted.health()).toEqual({ status: 'up', breaker: 'closed' });
   });
