@@ -67,6 +67,7 @@ class ForwardedRun {
   /** Pending while a send is out whose answer has not named the upstream task yet. */
   private sending: Promise<void> | undefined;
   private sent: (() => void) | undefined;
+  private connection: Promise<{ card: UpstreamCard; calls: UpstreamCalls }> | undefined;
   private card!: UpstreamCard;
   private calls!: UpstreamCalls;
   private mirror!: UpstreamTaskMirror;
@@ -84,9 +85,10 @@ class ForwardedRun {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       signal.throwIfAborted();
-      ({ card: this.card, calls: this.calls } = await this.wait(this.deps.connect()));
       const link = this.context.delegations.findLast((d) => d.cardUrl === this.deps.upstream);
       if (link) this.adopt(link);
+      this.connection = this.deps.connect();
+      ({ card: this.card, calls: this.calls } = await this.wait(this.connection));
       if (this.context.resumed && link) {
         // The upstream may have the message already: follow its task, never send again.
         this.mirror = this.newMirror();
@@ -196,9 +198,12 @@ class ForwardedRun {
         if (result.settled) return;
         const id = taskId ?? this.remoteTaskId;
         if (!id)
-          throw new UpstreamInvalidResponseError(
-            this.deps.upstream,
-            'its stream ended before it named a task',
+          throw (
+            result.error ??
+            new UpstreamInvalidResponseError(
+              this.deps.upstream,
+              'its stream ended before it named a task',
+            )
           );
         taskId = id;
         drops = result.progressed ? 1 : drops + 1;
@@ -387,8 +392,10 @@ class ForwardedRun {
       const taskId = this.remoteTaskId;
       if (!taskId) return;
       try {
+        // Aborted while connecting: a follow-up's upstream task is known all the same.
+        const { calls } = await (this.connection ?? this.deps.connect());
         // Its own signal: the run's requests are aborted, the cancel must still go out.
-        await this.calls.cancelTask(taskId);
+        await calls.cancelTask(taskId);
         this.deps.log.info('canceled the upstream task', {
           upstream: this.deps.upstream,
           remoteTaskId: taskId,
