@@ -186,7 +186,7 @@ describe('streams that go quiet, and runs resumed after a restart', () => {
     } finally {
       await proxy.stop();
     }
-  });
+  }, 120_000);
 
   it('a run resumed after a restart follows the upstream task instead of sending again', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'upstream-resume-'));
@@ -226,5 +226,6 @@ describe('streams that go quiet, and runs resumed after a restart', () => {
       await proxy.stop();
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+    // Two gateway starts on an embedded database: generous on a busy machine.
+  }, 120_000);
 });
