@@ -171,14 +171,16 @@ export async function startUpstreamAgent(
       if (!(Symbol.asyncIterator in answer)) return sendJson(res, 200, answer);
       await streamSse(res, answer as AsyncGenerator<unknown>, body.id);
     } catch (error) {
-      const rpcError =
-        protocol === '0.3'
-          ? LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError(error)
-          : JsonRpcTransportHandler.mapToJSONRPCError(error);
-      if (!res.headersSent) sendJson(res, 200, { jsonrpc: '2.0', id: body.id, error: rpcError });
+      if (!res.headersSent)
+        sendJson(res, 200, { jsonrpc: '2.0', id: body.id, error: rpcErrorOf(error) });
       else res.end();
     }
   }
+
+  const rpcErrorOf = (error: unknown) =>
+    protocol === '0.3'
+      ? LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError(error)
+      : JsonRpcTransportHandler.mapToJSONRPCError(error);
 
   /** The first event goes out with the headers, as the SDK's own express handler does. */
   async function streamSse(res: ServerResponse, stream: AsyncGenerator<unknown>, id: unknown) {
@@ -195,9 +197,8 @@ export async function startUpstreamAgent(
         if (!res.write(sse(event))) await once(res, 'drain');
       }
     } catch (error) {
-      const rpcError = JsonRpcTransportHandler.mapToJSONRPCError(error);
       if (!res.destroyed)
-        res.write(`event: error\n${sse({ jsonrpc: '2.0', id, error: rpcError })}`);
+        res.write(`event: error\n${sse({ jsonrpc: '2.0', id, error: rpcErrorOf(error) })}`);
     } finally {
       clearInterval(heartbeat);
       streams.delete(res);
