@@ -40,11 +40,13 @@ export interface TaskLifecycle {
   /** Takes this instance's lease, recovers what it left unfinished, then runs new work. */
   start(): Promise<void>;
   /**
-   * Runs a new task whose submission is stored together with its run's first report (one
-   * commit less), for a caller that reports nothing before the task's first update (a
-   * blocking or streaming SendMessage). Only for agents that claim with their first update
-   * (no side effects); false when the task must be submitted the usual way. A run that
-   * reports nothing within a few milliseconds stores the submission alone.
+   * Runs a new task whose submission is stored together with its run's claim (one commit
+   * less), for a caller that reports nothing before the task's first update (a blocking or
+   * streaming SendMessage). An agent that claims with its first update (no side effects)
+   * stores all three at once, and one that reports nothing within a few milliseconds stores
+   * the submission alone; an agent that claims before its run (MCP tools, upstream agents)
+   * stores the submission and the claim, then runs. False when the task must be submitted
+   * the usual way (no such agent, stopping).
    */
   stage(command: SubmitTaskCommand, context: CommandContext): boolean;
   /** Aborts running executors (their tasks stay resumable), stops, and frees the lease. */
@@ -221,7 +223,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
 
     stage(command, commandContext) {
       if (stopping || runs.has(command.taskId)) return false;
-      if (options.runtimeFor(command.agent)?.claim !== 'with-first-update') return false;
+      if (!options.runtimeFor(command.agent)) return false;
       // The task as its submission will make it; stored with the run's first report.
       const [submitted] = decide(command, undefined);
       const task: TaskAggregate = {

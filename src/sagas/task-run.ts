@@ -9,6 +9,7 @@ import type { Logger } from '../observability/index.js';
 import {
   type AttributedCommand,
   type CommandContext,
+  type CommandResult,
   eventIds,
   isSettled,
   isTerminal,
@@ -97,6 +98,22 @@ export async function tryTaskCommand(
   }
 }
 
+/** A staged submission and its claim, in one append; undefined when another request's won. */
+async function claimStaged(
+  commands: TaskCommands,
+  taskId: string,
+  toWrite: AttributedCommand[],
+): Promise<CommandResult | undefined> {
+  try {
+    const result = await commands.handle(taskId, toWrite, toWrite[0]!.context);
+    // Not changed: the same task id was submitted first by another request (Idempotency-Key).
+    return result.changed ? result : undefined;
+  } catch (error) {
+    if (error instanceof TaskConflictError) return undefined;
+    throw error;
+  }
+}
+
 /**
  * One run of a task's executor: claims it (before the run, or with its first report), hands
  * each report to the task aggregate, and fails the task, saying why, when the executor throws,
@@ -132,9 +149,12 @@ export async function runTask(deps: RunDeps, request: RunRequest): Promise<void>
     : context(seen, cause);
   let task = seen;
   // The claim travels with the first report (one write less), or is written before the run
-  // for executors whose side effects must not happen twice.
+  // for executors whose side effects must not happen twice: then a staged submission goes
+  // with it, still one write, and nothing has happened outside the task before it is stored.
   if (runtime.claim === 'before-run') {
-    const claimed = await tryCommand(seen, claim, cause);
+    const claimed = staged
+      ? await claimStaged(commands, seen.id, [staged, { command: claim, context: runContext }])
+      : await tryCommand(seen, claim, cause);
     if (!claimed?.changed) return;
     task = claimed.task;
   }
@@ -143,7 +163,7 @@ export async function runTask(deps: RunDeps, request: RunRequest): Promise<void>
     taskId: task.id,
     context: runContext,
     leading: [
-      ...(staged ? [staged] : []),
+      ...(staged && runtime.claim === 'with-first-update' ? [staged] : []),
       ...(runtime.claim === 'with-first-update' ? [{ command: claim, context: runContext }] : []),
     ],
   });
@@ -161,7 +181,7 @@ export async function runTask(deps: RunDeps, request: RunRequest): Promise<void>
   const timer = setTimeout(() => abort('timeout'), runtime.timeoutMs);
   // A staged submission waits for the first report only briefly: a run that takes its time
   // must not leave its task unstored (invisible to lists, lost to a crash) meanwhile.
-  const stageTimer = staged
+  const stageTimer = writer.leading
     ? setTimeout(() => {
         writer.flush().catch((error) => {
           if (error instanceof RunAborted) abort('superseded');

@@ -53,6 +53,36 @@ describe('an upstream A2A agent behind the gateway', () => {
   it('records the card it republishes, with the digest of what it fetched', async () => {
     const health = await proxy.health();
     expect(health.agents.proxied).toMatchObject({ status: 'up', breaker: 'closed' });
+    const store = proxy.gateway.gateway.store;
+    // Recorded beside start-up, not before it: it may land a moment after the gateway listens.
+    await eventually(async () => (await store.readStream('agent-proxied')).length > 0);
+    const events = await store.readStream('agent-proxied');
+    expect(events.map((event) => event.type)).toEqual(['agent.card_observed']);
+    const recorded = events[0]!.data as JsonBody;
+    expect(recorded).toMatchObject({
+      agent: 'proxied',
+      kind: 'a2a',
+      origin: upstream.cardUrl,
+      version: '1.2.3',
+      skills: ['echo'],
+    });
+    expect(recorded.digest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('stores a blocking send in two commits: the submission with its claim, then the answer', async () => {
+    const task = asTask(await streamed.sendMessage(send(say('two commits'))));
+    const response = await fetch(`${proxy.url}/tasks/${task.id}/events`);
+    const { events } = (await response.json()) as { events: { type: string; position: number }[] };
+    // A position is the commit's transaction id × 2^16 plus the event's place in it.
+    const commits = new Map<number, string[]>();
+    for (const event of events) {
+      const commit = Math.floor(event.position / 2 ** 16);
+      commits.set(commit, [...(commits.get(commit) ?? []), event.type]);
+    }
+    expect([...commits.values()]).toEqual([
+      ['task.submitted', 'task.execution_started'],
+      ['task.delegated', 'task.artifact_appended', 'task.status_changed'],
+    ]);
   });
 
   it('blocking send: the task completes with the upstream artifacts; the audit names the upstream task', async () => {
