@@ -70,6 +70,11 @@ export async function proxyPhase(
   }
 }
 
+const r = (value: number | undefined, digits = 0) =>
+  value === undefined ? null : round(value, digits);
+/** CPU of the measured server per call: the gateway's alone, the reference runs apart. */
+const cpuMsPerCall = (m?: Measure) =>
+  m && m.perSec > 0 ? round((m.serverCpuPct / 100 / m.perSec) * 1_000, 3) : null;
 const ratioOf = (a?: Measure, b?: Measure) =>
   a && b && b.perSec > 0 ? round(a.perSec / b.perSec, 2) : null;
 const added = (a: Measure | undefined, b: Measure | undefined, key: 'p50Ms' | 'p99Ms') =>
@@ -81,16 +86,18 @@ export function proxySummary(figures: ProxyFigures) {
   const throughput = ratioOf(proxied.send, direct.send);
   return {
     sendMessage: {
-      directPerSec: direct.send?.perSec ?? null,
-      proxiedPerSec: proxied.send?.perSec ?? null,
+      directPerSec: r(direct.send?.perSec),
+      proxiedPerSec: r(proxied.send?.perSec),
       ratio: throughput,
       addedP50Ms: added(proxied.send, direct.send, 'p50Ms'),
       addedP99Ms: added(proxied.send, direct.send, 'p99Ms'),
+      referenceCpuMsPerCall: cpuMsPerCall(direct.send),
+      gatewayCpuMsPerCall: cpuMsPerCall(proxied.send),
       errors: (proxied.send?.errors ?? 0) + (direct.send?.errors ?? 0),
     },
     delay20ms: {
-      directP50Ms: direct.delay?.p50Ms ?? null,
-      proxiedP50Ms: proxied.delay?.p50Ms ?? null,
+      directP50Ms: r(direct.delay?.p50Ms, 1),
+      proxiedP50Ms: r(proxied.delay?.p50Ms, 1),
       addedP50Ms: added(proxied.delay, direct.delay, 'p50Ms'),
       addedP99Ms: added(proxied.delay, direct.delay, 'p99Ms'),
       ratio: ratioOf(proxied.delay, direct.delay),
