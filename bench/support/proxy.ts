@@ -121,6 +121,10 @@ export function proxyRows(name: string, figures: ProxyFigures): (string | number
       `${n(s.sendMessage.addedP50Ms)} / ${n(s.sendMessage.addedP99Ms)}`,
     ],
     [
+      `proxy ${name}: server CPU ms per call: reference / gateway`,
+      `${n(s.sendMessage.referenceCpuMsPerCall)} / ${n(s.sendMessage.gatewayCpuMsPerCall)}`,
+    ],
+    [
       `proxy ${name}: 20 ms upstream p50 direct / proxied ms`,
       `${n(s.delay20ms.directP50Ms)} / ${n(s.delay20ms.proxiedP50Ms)}`,
     ],
