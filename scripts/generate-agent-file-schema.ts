@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { HostedAgentFileSchema } from '../src/a2a/index.js';
 
 /** Where the agent file's JSON Schema lives, for editors (`"$schema"` in an agent file). */
-export const AGENT_FILE_SCHEMA_DIR = fileURLToPath(new URL('../schemas/agent-file/', import.meta.url));
+export const AGENT_FILE_SCHEMA_DIR = fileURLToPath(
+  new URL('../schemas/agent-file/', import.meta.url),
+);
 
 /**
  * The JSON Schema of an agent file (`agent-cards/*.json`), every executor kind. `io: 'input'`:
