@@ -139,7 +139,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     // Connected before runs start (a resumed run needs its MCP server or upstream); a peer
     // that is down does not stop start-up: its card is unavailable until it answers.
     cleanups.push(() => closeExecutors(executors, logger));
-    await startExecutors(agents, executors, store, logger);
+    // Set once the MCP face exists: it tells its sessions when an agent's card changes.
+    let onCardChange = () => {};
+    await startExecutors(agents, executors, store, logger, () => onCardChange());
 
     const lifecycle = createTaskLifecycle({
       store,
@@ -231,6 +233,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
           }
         : {}),
     });
+    onCardChange = () => mcp.toolsChanged();
     const app = createApp({
       store,
       storeKind: db.kind,
@@ -348,6 +351,7 @@ async function startExecutors(
   executors: ReadonlyMap<string, HostedExecutor>,
   store: EventStore,
   logger: Logger,
+  changed: () => void,
 ): Promise<void> {
   await Promise.all(
     agents.map(async (agent) => {
@@ -371,7 +375,10 @@ async function startExecutors(
             logger.warn('could not record an agent card change', { agent: agent.name, error }),
           );
       };
-      executor.onCardChange(follow);
+      executor.onCardChange(() => {
+        follow();
+        changed();
+      });
       follow();
     }),
   );

@@ -133,6 +133,12 @@ export function createHttpSessions(options: HttpSessionOptions) {
 
     size: () => sessions.size,
 
+    /** Tells every session its tool list changed (a host that listens asks for it again). */
+    toolsChanged(): void {
+      for (const session of sessions.values())
+        void session.server.sendToolListChanged().catch(() => {});
+    },
+
     async close(): Promise<void> {
       closed = true;
       clearInterval(sweep);

@@ -5,7 +5,7 @@ import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { createA2aCalls } from './a2a-calls.js';
 import { createHttpSessions, type HttpSessionOptions } from './http-sessions.js';
-import { createSessionServer } from './session-server.js';
+import { createSessionServer, type SessionServer } from './session-server.js';
 
 export interface McpFaceOptions
   extends Omit<HttpSessionOptions, 'a2a' | 'agents' | 'store' | 'logger'> {
@@ -31,6 +31,8 @@ export interface McpFace {
   connect(transport: Transport, caller: Principal): Promise<McpConnection>;
   /** Streamable HTTP sessions open now. */
   sessions(): number;
+  /** An agent's card changed: every session is told its tool list did (`list_changed`). */
+  toolsChanged(): void;
   /** Ends every session (their streams end, their calls stop following their tasks). */
   close(): Promise<void>;
 }
@@ -45,6 +47,7 @@ export function createMcpFace(options: McpFaceOptions): McpFace {
   const tools = { ...rest, a2a: createA2aCalls(binding) };
   const http = createHttpSessions(tools);
   const local = new Set<McpConnection>();
+  const localServers = new Set<SessionServer['server']>();
 
   return {
     handle: (request, caller) => http.handle(request, caller),
@@ -56,12 +59,21 @@ export function createMcpFace(options: McpFaceOptions): McpFace {
       });
       const connection: McpConnection = { closed, close: () => session.server.close() };
       local.add(connection);
-      void closed.then(() => local.delete(connection));
+      localServers.add(session.server);
+      void closed.then(() => {
+        local.delete(connection);
+        localServers.delete(session.server);
+      });
       await session.connect(transport);
       return connection;
     },
 
     sessions: () => http.size(),
+
+    toolsChanged() {
+      http.toolsChanged();
+      for (const server of localServers) void server.sendToolListChanged().catch(() => {});
+    },
 
     async close() {
       await Promise.all([http.close(), ...[...local].map((connection) => connection.close())]);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 // The low-level Server, not McpServer: the tool list is worked out at each tools/list from the
 // agents' cards as they are then (an MCP or upstream agent's card arrives after start-up and
-// may change), which McpServer's registrations made once cannot follow.
+// may change: sessions are then told, notifications/tools/list_changed), which McpServer's
+// registrations made once cannot follow.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -39,7 +40,8 @@ const CORRELATION_ID = /^[\w.:=-]{1,128}$/;
 /** One MCP session's server: the tools, for whoever each request comes from. */
 export function createSessionServer(options: SessionServerOptions): SessionServer {
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: false } },
+    // Told when an agent's card changes (an MCP or upstream agent connects, its skills move).
+    capabilities: { tools: { listChanged: true } },
     instructions: INSTRUCTIONS,
   });
   let closed = false;

@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { TaskState } from '@a2a-js/sdk';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../support/collect.js';
 import { asTask, sdkSend } from '../../support/sdk.js';
@@ -53,6 +56,30 @@ describe('MCP agents on small fixture servers', () => {
     const extra = asTask(await client.sendMessage(sdkSend(toolMessage('extra-1', {}))));
     expect(extra.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     expect(artifactTexts(extra)).toEqual(['extra-1 was called']);
+  });
+
+  it("tells the gateway's own MCP sessions when the agent's tools change (tools/list_changed)", async () => {
+    const host = new McpClient({ name: 'list-changed-test', version: '1.0.0' });
+    let told = 0;
+    host.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+      told += 1;
+    });
+    await host.connect(new StreamableHTTPClientTransport(new URL(`${mcp.gateway.url}/mcp`)));
+    try {
+      const descriptionOf = async () =>
+        (await host.listTools()).tools.find((tool) => tool.name === 'send_to_growing')
+          ?.description ?? '';
+      const grown = await host.callTool({
+        name: 'send_to_growing',
+        arguments: { text: '', data: { tool: 'grow', arguments: {} } },
+      });
+      expect(grown.isError).toBeFalsy();
+      await eventually(() => told > 0, 20_000);
+      // Asked again, the tool describes the agent's card as it is now.
+      expect(await descriptionOf()).toContain('extra-');
+    } finally {
+      await host.close();
+    }
   });
 
   it('tells the server when a task is canceled (notifications/cancelled)', async () => {
