@@ -63,6 +63,8 @@ class ForwardedRun {
   private remoteContextId: string | undefined;
   /** The upstream task is recorded (`delegated`) already. */
   private linked = false;
+  /** The upstream refused SendStreamingMessage though its card offers it: this run polls. */
+  private streamingRefused = false;
   private canceledByUs = false;
   /** Pending while a send is out whose answer has not named the upstream task yet. */
   private sending: Promise<void> | undefined;
@@ -155,11 +157,22 @@ class ForwardedRun {
       throw error;
     };
     if (this.streams()) {
+      let refusal: Error | undefined;
       const opening = this.calls
         .sendStreamingMessage(request, this.requests.signal, (event) => this.learnFrom(event))
-        .catch(failed);
+        .catch((error: unknown) => {
+          // Refused, the send did nothing upstream: sending it again without a stream is safe.
+          if (!refusesStreaming(error)) return failed(error);
+          refusal = error as Error;
+          return undefined;
+        });
       const stream = await this.wait(opening);
-      return this.follow(undefined, stream, false);
+      if (stream) return this.follow(undefined, stream, false);
+      this.streamingRefused = true;
+      this.deps.log.warn('upstream refused to stream although its card says it can: polling', {
+        upstream: this.deps.upstream,
+        error: refusal?.message,
+      });
     }
     const sending = this.calls
       .sendMessage({ ...request, configuration: { returnImmediately: true } }, this.requests.signal)
@@ -290,7 +303,7 @@ class ForwardedRun {
   }
 
   private streams(): boolean {
-    return this.deps.streaming === 'auto' && this.card.streaming;
+    return this.deps.streaming === 'auto' && this.card.streaming && !this.streamingRefused;
   }
 
   private newMirror(status?: Task['status']): UpstreamTaskMirror {
@@ -439,4 +452,9 @@ class ForwardedRun {
 /** A message from the gateway itself, shown in the task's status. */
 function note(text: string): Message {
   return { messageId: `gateway-${randomUUID()}`, role: 'ROLE_AGENT', parts: [{ text }] };
+}
+
+/** JSON-RPC method not found (-32601) or unsupported operation (-32004): no streaming here. */
+function refusesStreaming(error: unknown): boolean {
+  return error instanceof UpstreamRpcError && (error.code === -32601 || error.code === -32004);
 }
