@@ -10,6 +10,7 @@ import {
   JsonRpcTransportFactory,
 } from '@a2a-js/sdk/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/collect.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { asTask, sdkMessage, sdkSend } from '../support/sdk.js';
 
@@ -65,7 +66,7 @@ describe('a delegation chain: A2A client → gateway → upstream A2A gateway �
           executor: {
             kind: 'mcp',
             server: { transport: 'stdio', command: process.execPath, args: [EVERYTHING, 'stdio'] },
-            tools: ['echo', 'get-sum'],
+            tools: ['echo', 'get-sum', 'trigger-long-running-operation'],
           },
         }),
       },
@@ -100,7 +101,11 @@ describe('a delegation chain: A2A client → gateway → upstream A2A gateway �
       await fetch(`${outer.url}/agents/relay/.well-known/agent-card.json`)
     ).json()) as { name: string; skills: { id: string }[]; supportedInterfaces: { url: string }[] };
     expect(card.name).toBe('Relay');
-    expect(card.skills.map((skill) => skill.id).sort()).toEqual(['echo', 'get-sum']);
+    expect(card.skills.map((skill) => skill.id).sort()).toEqual([
+      'echo',
+      'get-sum',
+      'trigger-long-running-operation',
+    ]);
     expect(card.supportedInterfaces[0]!.url).toBe(`${outer.url}/agents/relay`);
   });
 
@@ -132,5 +137,41 @@ describe('a delegation chain: A2A client → gateway → upstream A2A gateway �
       type: 'task.status_changed',
       data: { status: { state: 'TASK_STATE_COMPLETED' } },
     });
+  });
+
+  it('cancelling the outer task cancels the inner one: the cancel goes up the chain', async () => {
+    const started = dataMessage({
+      tool: 'trigger-long-running-operation',
+      arguments: { duration: 60, steps: 60 },
+    });
+    let taskId = '';
+    // Follow the outer task until the tool's progress arrives through both gateways.
+    for await (const event of client.sendMessageStream(sdkSend(started))) {
+      if (event.payload?.$case === 'task') taskId = event.payload.value.id;
+      if (event.payload?.$case === 'statusUpdate') {
+        taskId ||= event.payload.value.taskId;
+        const state = event.payload.value.status?.state;
+        const text = event.payload.value.status?.message?.parts
+          .map((part) => (part.content?.$case === 'text' ? part.content.value : ''))
+          .join('');
+        if (state === TaskState.TASK_STATE_WORKING && text?.includes('progress')) break;
+      }
+    }
+    expect(taskId).not.toBe('');
+    const remoteTaskId = (await auditOf(outer, taskId)).find(
+      (event) => event.type === 'task.delegated',
+    )?.data.remoteTaskId as string;
+    expect(remoteTaskId).toBeTruthy();
+
+    const canceled = await client.cancelTask({ id: taskId, tenant: '', metadata: undefined });
+    expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    await eventually(async () => {
+      const events = await auditOf(inner, remoteTaskId);
+      return events.some(
+        (event) =>
+          event.type === 'task.status_changed' &&
+          (event.data.status as { state: string }).state === 'TASK_STATE_CANCELED',
+      );
+    }, 20_000);
   });
 });
