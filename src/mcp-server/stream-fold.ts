@@ -1,4 +1,5 @@
-import type { Artifact, Message, SendMessageResponse, StreamResponse } from '../protocol/index.js';
+import type { SendMessageResponse, StreamResponse } from '../protocol/index.js';
+import { mergeArtifact, withMessage } from '../tasks/index.js';
 
 /**
  * Folds one streamed response into what a blocking SendMessage would have answered, as any
@@ -22,23 +23,9 @@ export function foldStreamResponse(
   }
   if (response.artifactUpdate) {
     const { artifact, append } = response.artifactUpdate;
-    return { task: { ...task, artifacts: merge(task.artifacts ?? [], artifact, append ?? false) } };
+    return {
+      task: { ...task, artifacts: mergeArtifact(task.artifacts ?? [], artifact, append ?? false) },
+    };
   }
   return current;
-}
-
-function withMessage(history: Message[], message: Message | undefined): Message[] {
-  if (!message || history.some((m) => m.messageId === message.messageId)) return history;
-  return [...history, message];
-}
-
-/** §4.2.2: `append` adds the parts to the artifact with the same id; otherwise it replaces. */
-function merge(artifacts: Artifact[], artifact: Artifact, append: boolean): Artifact[] {
-  const index = artifacts.findIndex((a) => a.artifactId === artifact.artifactId);
-  if (index < 0) return [...artifacts, artifact];
-  const current = artifacts[index]!;
-  const merged = append
-    ? { ...current, ...artifact, parts: [...current.parts, ...artifact.parts] }
-    : artifact;
-  return artifacts.map((a, i) => (i === index ? merged : a));
 }

@@ -68,13 +68,18 @@ export function evolve<T extends TaskFold>(
   }
 }
 
-function withMessage(history: Message[], message: Message | undefined): Message[] {
+/** The history with `message` added, unless it holds that message already. */
+export function withMessage(history: Message[], message: Message | undefined): Message[] {
   if (!message || history.some((m) => m.messageId === message.messageId)) return history;
   return [...history, message];
 }
 
 /** §4.2.2: `append` adds the parts to the artifact with the same id; otherwise it replaces. */
-function mergeArtifact(artifacts: Artifact[], artifact: Artifact, append: boolean): Artifact[] {
+export function mergeArtifact(
+  artifacts: Artifact[],
+  artifact: Artifact,
+  append: boolean,
+): Artifact[] {
   const index = artifacts.findIndex((a) => a.artifactId === artifact.artifactId);
   if (index < 0) return [...artifacts, artifact];
   const current = artifacts[index]!;

@@ -16,7 +16,7 @@ export {
   type TaskEvent,
   taskStreamId,
 } from './events.js';
-export { evolve } from './evolve.js';
+export { evolve, mergeArtifact, withMessage } from './evolve.js';
 export { foldAll, foldStored } from './fold.js';
 export { followTask, type TaskFollower, type TaskUpdate, taskAt } from './follow-task.js';
 export { eventIds, nameBasedUuid, newTaskId } from './ids.js';

@@ -76,12 +76,7 @@ function invalidCard(
   what: string,
   issues: readonly { path: readonly PropertyKey[]; message: string }[],
 ): UpstreamInvalidResponseError {
-  const issue = issues[0]!;
-  const path = issue.path.map(String).join('.');
-  return new UpstreamInvalidResponseError(
-    cardUrl,
-    `not a valid ${what}: ${path ? `${path}: ` : ''}${issue.message}`,
-  );
+  return UpstreamInvalidResponseError.fromIssues(cardUrl, `not a valid ${what}`, issues);
 }
 
 /** JSON-RPC at v1.0 first, else v0.3; the card's own order breaks ties (§8: first preferred). */

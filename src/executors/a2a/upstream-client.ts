@@ -211,12 +211,7 @@ export function upstreamCalls(deps: UpstreamClientDeps, endpoint: UpstreamEndpoi
     what: string,
     issues: readonly { path: readonly PropertyKey[]; message: string }[],
   ): UpstreamInvalidResponseError {
-    const issue = issues[0]!;
-    const path = issue.path.map(String).join('.');
-    return new UpstreamInvalidResponseError(
-      upstream,
-      `${method}: invalid ${what}: ${path ? `${path}: ` : ''}${issue.message}`,
-    );
+    return UpstreamInvalidResponseError.fromIssues(upstream, `${method}: invalid ${what}`, issues);
   }
 
   const asTask = (operation: Operation, result: unknown) =>

@@ -32,6 +32,20 @@ export class UpstreamInvalidResponseError extends UpstreamError {
     super(`upstream ${upstream} returned an invalid response: ${what}`);
     this.name = 'UpstreamInvalidResponseError';
   }
+
+  /** `what` did not validate: says where, from the first of the schema's issues. */
+  static fromIssues(
+    upstream: string,
+    what: string,
+    issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  ): UpstreamInvalidResponseError {
+    const issue = issues[0]!;
+    const path = issue.path.map(String).join('.');
+    return new UpstreamInvalidResponseError(
+      upstream,
+      `${what}: ${path ? `${path}: ` : ''}${issue.message}`,
+    );
+  }
 }
 
 /** A proper JSON-RPC error: the upstream is well and said no. */
