@@ -1,23 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Message, type Part, TaskState } from '@a2a-js/sdk';
-import {
-  type Client,
-  ClientFactory,
-  ClientFactoryOptions,
-  JsonRpcTransportFactory,
-} from '@a2a-js/sdk/client';
+import type { Client } from '@a2a-js/sdk/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/collect.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { asTask, sdkMessage, sdkSend } from '../support/sdk.js';
-
-/** The MCP reference server, started by the gateway as a stdio child with this node. */
-const EVERYTHING = createRequire(import.meta.url).resolve(
-  '@modelcontextprotocol/server-everything/dist/index.js',
-);
+import { startGatewayWithAgents, type TestGateway } from '../support/gateway.js';
+import { asTask, jsonRpcSdkClient, sdkMessage, sdkSend } from '../support/sdk.js';
+import { EVERYTHING } from './mcp/everything.js';
 
 interface AuditEvent {
   type: string;
@@ -45,55 +32,37 @@ function dataMessage(value: Record<string, unknown>): Message {
  * (agent `everything`, the tools of an MCP server) → the MCP reference server over stdio.
  */
 describe('a delegation chain: A2A client → gateway → upstream A2A gateway → its MCP tool', () => {
-  const folders: string[] = [];
   let inner: TestGateway;
   let outer: TestGateway;
   let client: Client;
 
-  async function agentsFolder(file: object): Promise<string> {
-    const folder = await mkdtemp(join(tmpdir(), 'chain-agents-'));
-    folders.push(folder);
-    await writeFile(join(folder, 'agent.json'), JSON.stringify(file));
-    return folder;
-  }
-
   beforeAll(async () => {
-    inner = await startTestGateway({
-      env: {
-        AGENT_CARDS_DIR: await agentsFolder({
-          name: 'everything',
-          card: {},
-          executor: {
-            kind: 'mcp',
-            server: { transport: 'stdio', command: process.execPath, args: [EVERYTHING, 'stdio'] },
-            tools: ['echo', 'get-sum', 'trigger-long-running-operation'],
-          },
-        }),
+    inner = await startGatewayWithAgents({
+      everything: {
+        name: 'everything',
+        card: {},
+        executor: {
+          kind: 'mcp',
+          server: { transport: 'stdio', command: process.execPath, args: [EVERYTHING, 'stdio'] },
+          tools: ['echo', 'get-sum', 'trigger-long-running-operation'],
+        },
       },
     });
-    outer = await startTestGateway({
-      env: {
-        AGENT_CARDS_DIR: await agentsFolder({
-          name: 'relay',
-          card: { name: 'Relay' },
-          executor: {
-            kind: 'a2a',
-            cardUrl: `${inner.url}/agents/everything/.well-known/agent-card.json`,
-          },
-        }),
+    outer = await startGatewayWithAgents({
+      relay: {
+        name: 'relay',
+        card: { name: 'Relay' },
+        executor: {
+          kind: 'a2a',
+          cardUrl: `${inner.url}/agents/everything/.well-known/agent-card.json`,
+        },
       },
     });
-    client = await new ClientFactory(
-      ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-        transports: [new JsonRpcTransportFactory()],
-        preferredTransports: ['JSONRPC'],
-      }),
-    ).createFromUrl(`${outer.url}/agents/relay/`);
+    client = await jsonRpcSdkClient(`${outer.url}/agents/relay/`);
   }, 120_000);
   afterAll(async () => {
     await outer?.stop();
     await inner?.stop();
-    for (const folder of folders) await rm(folder, { recursive: true, force: true });
   });
 
   it('republishes the MCP tools as the relay skills, on the outer gateway card', async () => {

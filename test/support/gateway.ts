@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,37 @@ export async function startTestGateway(
       } finally {
         await rm(folder, { recursive: true, force: true });
         if (env.DATABASE_URL) await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA!);
+      }
+    },
+  };
+}
+
+/**
+ * A real gateway whose agents are `files` (file name without `.json` → its content), written
+ * into a fresh folder that goes when the gateway stops.
+ */
+export async function startGatewayWithAgents(
+  files: Record<string, unknown>,
+  options: { env?: Record<string, string> } = {},
+): Promise<TestGateway> {
+  const folder = await mkdtemp(join(tmpdir(), 'gateway-agents-'));
+  let started: TestGateway;
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      await writeFile(join(folder, `${name}.json`), JSON.stringify(content, null, 2));
+    }
+    started = await startTestGateway({ env: { AGENT_CARDS_DIR: folder, ...options.env } });
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    ...started,
+    async stop() {
+      try {
+        await started.stop();
+      } finally {
+        await rm(folder, { recursive: true, force: true });
       }
     },
   };

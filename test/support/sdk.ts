@@ -52,6 +52,16 @@ export function asTask(result: Message | Task): Task {
   return result;
 }
 
+/** The official client of the agent whose card is found from `url`, over JSON-RPC. */
+export function jsonRpcSdkClient(url: string): Promise<Client> {
+  return new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory()],
+      preferredTransports: ['JSONRPC'],
+    }),
+  ).createFromUrl(url);
+}
+
 /** The official client for the gateway at `url`, sending `Authorization: Bearer <token>`. */
 export async function bearerSdkClient(
   url: string,

@@ -1,15 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Message, Role, type Task, type TaskState } from '@a2a-js/sdk';
-import {
-  type Client,
-  ClientFactory,
-  ClientFactoryOptions,
-  JsonRpcTransportFactory,
-} from '@a2a-js/sdk/client';
+import type { Message, Task, TaskState } from '@a2a-js/sdk';
+import type { Client } from '@a2a-js/sdk/client';
 import { eventually } from '../../support/collect.js';
-import { type JsonBody, startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { type JsonBody, startGatewayWithAgents, type TestGateway } from '../../support/gateway.js';
+import { jsonRpcSdkClient, sdkMessage, sdkSend } from '../../support/sdk.js';
 
 /** A real gateway whose agents are upstream A2A agents, one agent file each. */
 export interface ProxyGateway {
@@ -32,28 +25,17 @@ export async function startProxyGateway(
   agents: Record<string, Record<string, unknown>>,
   env: Record<string, string> = {},
 ): Promise<ProxyGateway> {
-  const folder = await mkdtemp(join(tmpdir(), 'upstream-agents-'));
-  for (const [name, executor] of Object.entries(agents)) {
-    const file = { name, card: {}, executor: { kind: 'a2a', ...executor } };
-    await writeFile(join(folder, `${name}.json`), JSON.stringify(file));
-  }
-  let gateway: TestGateway;
-  try {
-    gateway = await startTestGateway({ env: { AGENT_CARDS_DIR: folder, ...env } });
-  } catch (error) {
-    await rm(folder, { recursive: true, force: true });
-    throw error;
-  }
-  const factory = new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory()],
-      preferredTransports: ['JSONRPC'],
-    }),
+  const files = Object.fromEntries(
+    Object.entries(agents).map(([name, executor]) => [
+      name,
+      { name, card: {}, executor: { kind: 'a2a', ...executor } },
+    ]),
   );
+  const gateway = await startGatewayWithAgents(files, { env });
   return {
     url: gateway.url,
     gateway,
-    client: (agent) => factory.createFromUrl(`${gateway.url}/agents/${agent}/`),
+    client: (agent) => jsonRpcSdkClient(`${gateway.url}/agents/${agent}/`),
     async audit(taskId) {
       const response = await fetch(`${gateway.url}/tasks/${taskId}/events`);
       if (response.status !== 200) throw new Error(`audit of ${taskId}: HTTP ${response.status}`);
@@ -62,49 +44,16 @@ export async function startProxyGateway(
     async health() {
       return (await fetch(`${gateway.url}/healthz`)).json();
     },
-    async stop() {
-      try {
-        await gateway.stop();
-      } finally {
-        await rm(folder, { recursive: true, force: true });
-      }
-    },
+    stop: () => gateway.stop(),
   };
 }
-
-let sequence = 0;
 
 /** A user text message as the SDK client sends it. */
-export function say(text: string, extra: Partial<Message> = {}): Message {
-  sequence += 1;
-  return {
-    messageId: `m-${process.pid}-${Date.now().toString(36)}-${sequence}`,
-    role: Role.ROLE_USER,
-    parts: [
-      { content: { $case: 'text', value: text }, filename: '', mediaType: '', metadata: undefined },
-    ],
-    contextId: '',
-    taskId: '',
-    extensions: [],
-    referenceTaskIds: [],
-    metadata: undefined,
-    ...extra,
-  };
-}
+export const say = sdkMessage;
 
 /** SendMessage params; `returnImmediately` to get the task back before it settles. */
 export function send(message: Message, returnImmediately = false) {
-  return {
-    message,
-    tenant: '',
-    metadata: undefined,
-    configuration: {
-      returnImmediately,
-      acceptedOutputModes: [],
-      historyLength: undefined,
-      taskPushNotificationConfig: undefined,
-    },
-  };
+  return sdkSend(message, { returnImmediately });
 }
 
 export function asTask(result: Message | Task): Task {

@@ -1,19 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Message, Role, type Task } from '@a2a-js/sdk';
-import {
-  type Client,
-  ClientFactory,
-  ClientFactoryOptions,
-  JsonRpcTransportFactory,
-} from '@a2a-js/sdk/client';
+import type { Client } from '@a2a-js/sdk/client';
 import type { Emission, ExecutionContext } from '../../../src/executors/index.js';
 import { eventually } from '../../support/collect.js';
-import { type JsonBody, startTestGateway, type TestGateway } from '../../support/gateway.js';
+import { type JsonBody, startGatewayWithAgents, type TestGateway } from '../../support/gateway.js';
 import { freePort, type RunningProcess, runProcess, stopProcess } from '../../support/process.js';
-import { sdkMessage } from '../../support/sdk.js';
+import { jsonRpcSdkClient, sdkMessage } from '../../support/sdk.js';
 
 /** The reference server of every MCP feature, run as its own process. */
 export const EVERYTHING = createRequire(import.meta.url).resolve(
@@ -63,7 +55,6 @@ export async function startEverythingOverHttp(port?: number): Promise<HttpServer
 
 export interface McpGateway {
   gateway: TestGateway;
-  folder: string;
   /** The SDK client of the named agent (its card must be served). */
   client(agent: string): Promise<Client>;
   cardOf(agent: string): Promise<{ status: number; body: JsonBody }>;
@@ -72,38 +63,15 @@ export interface McpGateway {
 
 /** A real gateway whose agents are the given files (name → file content), in a temp folder. */
 export async function startMcpGateway(files: Record<string, unknown>): Promise<McpGateway> {
-  const folder = await mkdtemp(join(tmpdir(), 'mcp-agents-'));
-  for (const [name, content] of Object.entries(files)) {
-    await writeFile(join(folder, `${name}.json`), JSON.stringify(content, null, 2));
-  }
-  let gateway: TestGateway;
-  try {
-    gateway = await startTestGateway({ env: { AGENT_CARDS_DIR: folder } });
-  } catch (error) {
-    await rm(folder, { recursive: true, force: true });
-    throw error;
-  }
-  const factory = new ClientFactory(
-    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory()],
-      preferredTransports: ['JSONRPC'],
-    }),
-  );
+  const gateway = await startGatewayWithAgents(files);
   return {
     gateway,
-    folder,
-    client: (agent) => factory.createFromUrl(`${gateway.url}/agents/${agent}/`),
+    client: (agent) => jsonRpcSdkClient(`${gateway.url}/agents/${agent}/`),
     async cardOf(agent) {
       const response = await fetch(`${gateway.url}/agents/${agent}/.well-known/agent-card.json`);
       return { status: response.status, body: await response.json() };
     },
-    async stop() {
-      try {
-        await gateway.stop();
-      } finally {
-        await rm(folder, { recursive: true, force: true });
-      }
-    },
+    stop: () => gateway.stop(),
   };
 }
 
