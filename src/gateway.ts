@@ -360,14 +360,11 @@ async function startExecutors(
       if (agent.executor.kind === 'builtin') return;
       const follow = () => {
         const content = executor.card();
-        applyCardContent(agent, content);
-        // Never reached yet: the 503 says why as of each request (the next retry moves on).
-        if (!content && agent.unavailable)
-          Object.defineProperty(agent, 'unavailable', {
-            get: () => `not connected yet: ${executor.health().detail ?? 'starting'}`,
-            configurable: true,
-            enumerable: true,
-          });
+        applyCardContent(
+          agent,
+          content,
+          () => `not connected yet: ${executor.health().detail ?? 'starting'}`,
+        );
         if (agent.unavailable)
           logger.warn('agent card unavailable', { agent: agent.name, reason: agent.unavailable });
         if (content && !agent.unavailable)

@@ -93,28 +93,24 @@ export interface HostedAgent {
 }
 
 /**
- * Puts an executor's card content on its agent (the file's own fields win); `reason` is
- * why there is none yet. The agent's revision moves on, so its cards are built again.
+ * Puts an executor's card content on its agent (the file's own fields win); `reason` says
+ * why there is none yet, read at each request (a connection's next retry moves on). The
+ * agent's revision moves on, so its cards are built again.
  */
 export function applyCardContent(
   agent: HostedAgent,
   content: CardContent | undefined,
-  reason = 'not connected yet',
+  reason: () => string = () => 'not connected yet',
   now = new Date(),
 ): void {
   agent.revision += 1;
   agent.modifiedAt = now;
-  // A live reason (a getter the composition root set) gives way to a plain field again.
-  Object.defineProperty(agent, 'unavailable', {
-    value: undefined,
-    writable: true,
-    configurable: true,
-    enumerable: true,
-  });
-  if (!content || content.skills.length === 0) {
-    agent.unavailable = content ? 'it offers no skills (no tools)' : reason;
-    return;
-  }
+  setUnavailable(agent, content ? { value: mergeContent(agent, content) } : { get: reason });
+}
+
+/** Puts `content` on the agent's card; says why not when it makes no valid card. */
+function mergeContent(agent: HostedAgent, content: CardContent): string | undefined {
+  if (content.skills.length === 0) return 'it offers no skills (no tools)';
   const file = agent.fileCard;
   const merged = {
     ...file,
@@ -133,12 +129,24 @@ export function applyCardContent(
   const parsed = CardFileSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    agent.unavailable = `its ${content.source.kind} card content is not valid: ${issue.path.join('.')}: ${issue.message}`;
-    return;
+    return `its ${content.source.kind} card content is not valid: ${issue.path.join('.')}: ${issue.message}`;
   }
   agent.card = parsed.data;
   agent.extensions = content.extensions ?? [];
-  delete agent.unavailable;
+  return undefined;
+}
+
+/** `unavailable` as a value, or read live (a getter) while the executor has not connected. */
+function setUnavailable(
+  agent: HostedAgent,
+  why: { value: string | undefined } | { get: () => string },
+): void {
+  const descriptor = 'get' in why ? why : { ...why, writable: true };
+  Object.defineProperty(agent, 'unavailable', {
+    ...descriptor,
+    configurable: true,
+    enumerable: true,
+  });
 }
 
 /** Until its executor connects: what the file says, accepting any input (nothing is served). */

@@ -235,7 +235,7 @@ describe('the MCP face over Streamable HTTP (no authentication, on loopback)', {
   it('lists an agent whose card is unavailable, saying so; a call to it says why it cannot be made', async () => {
     const fragile = gateway.gateway.agents.find((agent) => agent.name === 'fragile')!;
     // What the composition root does for an agent whose MCP server or upstream is not reached.
-    applyCardContent(fragile, undefined, 'its MCP server does not answer');
+    applyCardContent(fragile, undefined, () => 'its MCP server does not answer');
     const tool = (await client.listTools()).tools.find((t) => t.name === 'send_to_fragile')!;
     expect(tool.description).toContain('Unavailable right now: its MCP server does not answer.');
     const refused = await call('send_to_fragile', { text: 'anyone there?' });
