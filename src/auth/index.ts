@@ -53,6 +53,7 @@ export {
   type Principal,
   SCOPES,
   type Scope,
+  tenantToRead,
 } from './principal.js';
 export { createRateLimiter, type RateLimiter } from './rate-limiter.js';
 export { createReplayGuard, type ReplayGuard } from './replay-guard.js';

@@ -49,3 +49,17 @@ export function coversTenant(principal: Principal, tenant: string): boolean {
     principal.tenant === null || principal.tenant === tenant || principal.scopes.has(SCOPES.admin)
   );
 }
+
+/**
+ * Whose tasks a read by tenant reaches (audit timelines): the tenant asked for if the
+ * credentials cover it, else `false` (its tasks read as absent); with none asked for, the
+ * caller's own tenant, or any tenant (undefined) for an authenticated admin.
+ */
+export function tenantToRead(
+  principal: Principal,
+  requested: string | undefined,
+): string | undefined | false {
+  if (requested !== undefined) return coversTenant(principal, requested) ? requested : false;
+  if (principal.via !== 'anonymous' && principal.scopes.has(SCOPES.admin)) return undefined;
+  return principal.tenant ?? '';
+}

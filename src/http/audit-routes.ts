@@ -1,6 +1,6 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { type RpcEnv, sseResponse } from '../a2a/index.js';
-import { coversTenant, SCOPES, SECURITY_STREAM } from '../auth/index.js';
+import { SCOPES, SECURITY_STREAM, tenantToRead } from '../auth/index.js';
 import { textProblem } from '../protocol/index.js';
 import type { EventStore } from '../store/index.js';
 import { followTask, isTerminal, readTaskTimeline, toAuditEntry } from '../tasks/index.js';
@@ -55,11 +55,11 @@ export function mountAuditRoutes(
       const denied = requireScope(c, SCOPES.read);
       if (denied) return denied;
       const taskId = c.req.param('id');
-      const tenant = auditTenant(callerOf(c), c.req.param('tenant'));
-      if (tenant === FOREIGN) c.get('deny')?.('credentials bound to another tenant');
+      const tenant = tenantToRead(callerOf(c), c.req.param('tenant'));
+      if (tenant === false) c.get('deny')?.('credentials bound to another tenant');
       // An id no task can have (a decoded %00 that the database would refuse) is simply absent.
       const storable =
-        tenant !== FOREIGN &&
+        tenant !== false &&
         textProblem(taskId) === undefined &&
         (tenant === undefined || textProblem(tenant) === undefined);
       const timeline = storable ? await readTaskTimeline(options.store, taskId, tenant) : undefined;
@@ -76,22 +76,6 @@ export function mountAuditRoutes(
       });
     });
   }
-}
-
-const FOREIGN = Symbol('another tenant');
-
-/**
- * Whose timelines the caller may read: the URL's tenant if the credentials cover it (else
- * FOREIGN: every task there reads as absent), its own tenant without one. The admin scope
- * covers every tenant, and without a tenant in the URL reads any task (undefined).
- */
-function auditTenant(
-  caller: ReturnType<typeof callerOf>,
-  urlTenant: string | undefined,
-): string | undefined | typeof FOREIGN {
-  if (urlTenant !== undefined) return coversTenant(caller, urlTenant) ? urlTenant : FOREIGN;
-  if (caller.via !== 'anonymous' && caller.scopes.has(SCOPES.admin)) return undefined;
-  return caller.tenant ?? '';
 }
 
 async function* live(store: EventStore, taskId: string, signal: AbortSignal) {

@@ -1,5 +1,5 @@
 import { A2aError, toJsonRpcError } from '../a2a/index.js';
-import { coversTenant, hasScope, type Principal, SCOPES } from '../auth/index.js';
+import { hasScope, type Principal, SCOPES, tenantToRead } from '../auth/index.js';
 import { textProblem } from '../protocol/index.js';
 import type { EventStore } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
@@ -7,9 +7,7 @@ import { A2aCallError } from './a2a-calls.js';
 
 /**
  * A task's audit timeline under the rules of `GET /tasks/{id}/events` (http/audit-routes.ts):
- * the read scope; a tenant named must be covered by the credentials, else the task reads
- * as absent; without one the caller's own tenant, or any tenant for an authenticated admin.
- * The rules are repeated here because http/ is a peer of this layer.
+ * the read scope, and the tenant the credentials reach (`tenantToRead`).
  */
 export async function readAuditTimeline(
   store: EventStore,
@@ -29,15 +27,10 @@ export async function readAuditTimeline(
   const notFound = refusal(
     new A2aError('TASK_NOT_FOUND', `task ${taskId} not found`, { metadata: { taskId } }),
   );
-  let scope: string | undefined;
-  if (tenant !== undefined) {
-    if (!coversTenant(caller, tenant)) {
-      denied?.('credentials bound to another tenant');
-      throw notFound;
-    }
-    scope = tenant;
-  } else if (caller.via === 'anonymous' || !caller.scopes.has(SCOPES.admin)) {
-    scope = caller.tenant ?? '';
+  const scope = tenantToRead(caller, tenant);
+  if (scope === false) {
+    denied?.('credentials bound to another tenant');
+    throw notFound;
   }
   // An id no task can have (NUL, a lone surrogate) is simply absent: the database refuses it.
   if (
