@@ -2,7 +2,12 @@ import type { AgentCard } from '../protocol/index.js';
 import type { EnabledAuth } from './card-security.js';
 import type { CardSigner } from './card-signing.js';
 import { A2aError } from './errors.js';
-import { extendedCard, type HostedAgent, publicCard } from './hosted-agents.js';
+import {
+  extendedCard,
+  type GatewayFeatures,
+  type HostedAgent,
+  publicCard,
+} from './hosted-agents.js';
 
 export interface AgentCardsOptions {
   /** What the cards announce as the ways to authenticate; none: cards claim no security. */
@@ -11,6 +16,8 @@ export interface AgentCardsOptions {
   signer?: CardSigner;
   /** Cards kept, one per agent, base URL, tenant and kind; the oldest go first. */
   maxCached?: number;
+  /** What the gateway turns on for every agent (push notifications). */
+  features?: GatewayFeatures;
 }
 
 /** The cards of the hosted agents as served: with their security, signed, and cached. */
@@ -38,7 +45,7 @@ function unavailable(agent: HostedAgent): A2aError {
  * bounded. A failed signing is not kept: the next request tries again.
  */
 export function createAgentCards(options: AgentCardsOptions = {}): AgentCards {
-  const { auth, signer } = options;
+  const { auth, signer, features } = options;
   const maxCached = options.maxCached ?? 1_000;
   const cache = new Map<string, Promise<AgentCard>>();
 
@@ -70,7 +77,7 @@ export function createAgentCards(options: AgentCardsOptions = {}): AgentCards {
     public(agent, baseUrl, tenant) {
       if (agent.unavailable) return Promise.reject(unavailable(agent));
       return cached(keyOf('public', agent, baseUrl, tenant), baseUrl, () =>
-        publicCard(agent, baseUrl, tenant, auth),
+        publicCard(agent, baseUrl, tenant, auth, features),
       );
     },
     extended(agent, baseUrl, tenant) {
@@ -83,7 +90,7 @@ export function createAgentCards(options: AgentCardsOptions = {}): AgentCards {
       return cached(
         keyOf('extended', agent, baseUrl, tenant),
         baseUrl,
-        () => extendedCard(agent, baseUrl, tenant, auth)!,
+        () => extendedCard(agent, baseUrl, tenant, auth, features)!,
       );
     },
   };

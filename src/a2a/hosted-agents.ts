@@ -167,12 +167,19 @@ function pick<K extends string, V>(value: V | undefined, key: K): { [P in K]?: V
 
 /**
  * What the gateway implements for every agent: cards must not claim more (§4.4.3
- * capabilities). `extendedAgentCard` is per agent: true when its file has an `extendedCard`.
+ * capabilities). `extendedAgentCard` is per agent: true when its file has an `extendedCard`;
+ * `pushNotifications` is the gateway's setting (`GatewayFeatures`).
  */
 export const GATEWAY_CAPABILITIES = {
   streaming: true,
   pushNotifications: false,
 } as const;
+
+/** What this gateway's configuration turns on for every agent. */
+export interface GatewayFeatures {
+  /** The gateway delivers push notifications (`PUSH_NOTIFICATIONS`). */
+  pushNotifications?: boolean;
+}
 
 export class AgentCardError extends Error {
   constructor(
@@ -278,6 +285,7 @@ export function publicCard(
   publicUrl: string,
   tenant?: string,
   auth?: EnabledAuth,
+  features: GatewayFeatures = {},
 ): AgentCard {
   const base = publicUrl.replace(/\/+$/, '');
   const url = `${base}${tenant ? `/${encodeURIComponent(tenant)}` : ''}/agents/${agent.name}`;
@@ -290,6 +298,7 @@ export function publicCard(
     ],
     capabilities: {
       ...GATEWAY_CAPABILITIES,
+      pushNotifications: features.pushNotifications === true,
       ...(agent.extensions.length > 0 ? { extensions: agent.extensions } : {}),
       extendedAgentCard: agent.extendedCard !== undefined,
     },
@@ -306,10 +315,11 @@ export function extendedCard(
   publicUrl: string,
   tenant?: string,
   auth?: EnabledAuth,
+  features: GatewayFeatures = {},
 ): AgentCard | undefined {
   const extension = agent.extendedCard;
   if (!extension) return undefined;
-  const card = publicCard(agent, publicUrl, tenant, auth);
+  const card = publicCard(agent, publicUrl, tenant, auth, features);
   return {
     ...card,
     description: extension.description ?? card.description,

@@ -18,6 +18,7 @@ export {
   type ExtendedCard,
   extendedCard,
   GATEWAY_CAPABILITIES,
+  type GatewayFeatures,
   type HostedAgent,
   type HostedAgentFile,
   HostedAgentFileSchema,
@@ -46,6 +47,7 @@ export {
   type A2aService,
   type A2aServiceDependencies,
   createA2aService,
+  type PushSupport,
   type RequestContext,
   type StreamItem,
 } from './service.js';

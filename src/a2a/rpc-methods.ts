@@ -120,8 +120,19 @@ function scoped(ctx: CallContext, params: unknown, waits: boolean): RequestConte
 /** Every v1.0 method (§9.4), each bound to its params schema and its service operation. */
 export function createMethodTable(service: A2aService): Record<A2aMethod, MethodEntry> {
   const s = A2A_PARAMS_SCHEMAS;
-  const push = () => service.pushNotificationConfig();
   const { send, read, cancel } = SCOPES;
+  // Another tenant's task, named by a push config call (`taskId`; `id` is the config's), reads
+  // as absent; with push off, the answer is the same as in the caller's own tenant.
+  const absentPushTask = async (params: { taskId?: string | undefined }): Promise<never> => {
+    if (!service.pushEnabled) {
+      throw new A2aError(
+        'PUSH_NOTIFICATION_NOT_SUPPORTED',
+        'push notifications are turned off on this gateway',
+      );
+    }
+    const taskId = params.taskId ?? '';
+    throw new A2aError('TASK_NOT_FOUND', `task ${taskId} not found`, { metadata: { taskId } });
+  };
   // Another tenant's list is an empty one.
   const noTasks = async (params: { pageSize?: number | undefined }) => ({
     tasks: [],
@@ -137,10 +148,31 @@ export function createMethodTable(service: A2aService): Record<A2aMethod, Method
     ListTasks: unary(read, s.ListTasks, service.listTasks, { foreign: noTasks }),
     CancelTask: unary(cancel, s.CancelTask, service.cancelTask),
     SubscribeToTask: streaming(read, s.SubscribeToTask, service.subscribeToTask),
-    CreateTaskPushNotificationConfig: unary(send, s.CreateTaskPushNotificationConfig, push),
-    GetTaskPushNotificationConfig: unary(read, s.GetTaskPushNotificationConfig, push),
-    ListTaskPushNotificationConfigs: unary(read, s.ListTaskPushNotificationConfigs, push),
-    DeleteTaskPushNotificationConfig: unary(send, s.DeleteTaskPushNotificationConfig, push),
+    // Push configs name their task `taskId` (`id` is the config's).
+    CreateTaskPushNotificationConfig: unary(
+      send,
+      s.CreateTaskPushNotificationConfig,
+      service.createTaskPushNotificationConfig,
+      { foreign: absentPushTask },
+    ),
+    GetTaskPushNotificationConfig: unary(
+      read,
+      s.GetTaskPushNotificationConfig,
+      service.getTaskPushNotificationConfig,
+      { foreign: absentPushTask },
+    ),
+    ListTaskPushNotificationConfigs: unary(
+      read,
+      s.ListTaskPushNotificationConfigs,
+      service.listTaskPushNotificationConfigs,
+      { foreign: absentPushTask },
+    ),
+    DeleteTaskPushNotificationConfig: unary(
+      send,
+      s.DeleteTaskPushNotificationConfig,
+      service.deleteTaskPushNotificationConfig,
+      { foreign: absentPushTask },
+    ),
     // For any authenticated caller (§3.1.11): no scope beyond that.
     GetExtendedAgentCard: unary(null, s.GetExtendedAgentCard, service.getExtendedAgentCard),
   };

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type {
   AgentCard,
   CancelTaskRequest,
+  DeleteTaskPushNotificationConfigRequest,
+  GetTaskPushNotificationConfigRequest,
   GetTaskRequest,
+  ListTaskPushNotificationConfigsRequest,
+  ListTaskPushNotificationConfigsResponse,
   ListTasksRequest,
   ListTasksResponse,
   SendMessageRequest,
@@ -10,25 +14,27 @@ import type {
   StreamResponse,
   SubscribeToTaskRequest,
   Task,
+  TaskPushNotificationConfig,
 } from '../protocol/index.js';
 import {
   type CommandContext,
   isSettled,
   isTerminal,
   newTaskId,
+  type PushConfig,
   type SubmitTaskCommand,
   type TaskAggregate,
   type TaskCommands,
   type TaskFollower,
   type TaskUpdate,
   type TaskView,
+  toStreamResponse,
   toTask,
 } from '../tasks/index.js';
 import { type AgentCards, createAgentCards } from './agent-cards.js';
 import { A2aError } from './errors.js';
 import type { HostedAgent } from './hosted-agents.js';
 import { assertAcceptedParts } from './input-modes.js';
-import { toStreamResponse } from './stream-responses.js';
 
 /** Who is asking, on behalf of which tenant, about which hosted agent. */
 export interface RequestContext {
@@ -83,7 +89,17 @@ export interface A2aServiceDependencies {
   ownerOnlyCancel?: boolean;
   /** The cards as served, shared with the card routes; absent: unsigned, no security. */
   cards?: AgentCards;
+  /**
+   * Push notifications (§3.1.7–§3.1.10), when the gateway delivers them; absent: every push
+   * method, and a SendMessage carrying a webhook, answers PUSH_NOTIFICATION_NOT_SUPPORTED.
+   */
+  push?: PushSupport;
   now?: () => Date;
+}
+
+export interface PushSupport {
+  /** Why a webhook URL may not be used (the SSRF rules), or undefined when it may. */
+  refuseUrl(url: string): Promise<string | undefined>;
 }
 
 /** A message taken: the task as stored, or staged with its run and followed already. */
@@ -129,18 +145,26 @@ export function createA2aService(deps: A2aServiceDependencies) {
     staging: boolean,
   ): Promise<Accepted> {
     assertAcceptedParts(params.message, ctx.agent.card.defaultInputModes);
-    if (params.configuration?.taskPushNotificationConfig) {
-      throw new A2aError(
-        'PUSH_NOTIFICATION_NOT_SUPPORTED',
-        'push notifications are not supported yet',
-      );
-    }
+    const webhook = params.configuration?.taskPushNotificationConfig;
+    if (webhook) await checkWebhook(webhook.url, 'configuration.taskPushNotificationConfig.url');
     const at = now().toISOString();
     const { message } = params;
     if (message.taskId) {
+      // The webhook goes first, in the same append: it hears the update the message causes.
       const result = await deps.commands.handle(
         message.taskId,
-        { type: 'ReceiveMessage', message, at },
+        [
+          ...(webhook
+            ? [
+                {
+                  type: 'SetPushConfig' as const,
+                  config: pushConfigOf(webhook, webhook.id || message.taskId),
+                  at,
+                },
+              ]
+            : []),
+          { type: 'ReceiveMessage', message, at },
+        ],
         commandContext(ctx),
       );
       return { taskId: result.task.id, task: result.task };
@@ -157,6 +181,9 @@ export function createA2aService(deps: A2aServiceDependencies) {
       agent: ctx.agent.name,
       message,
       ...(params.metadata ? { metadata: params.metadata } : {}),
+      // Without an id the config is keyed by its task, as v0.3 clients expect (their `get`
+      // without a config id asks for the task's).
+      ...(webhook ? { pushConfig: pushConfigOf(webhook, webhook.id || taskId) } : {}),
       at,
     };
     if (staging && deps.stage) {
@@ -214,7 +241,37 @@ export function createA2aService(deps: A2aServiceDependencies) {
 
   const endsSendStream = (task: TaskAggregate) => isSettled(task) || task.reply !== undefined;
 
+  /** The gateway delivers push notifications, or the caller learns it does not (§3.3.4). */
+  function pushSupport(): PushSupport {
+    if (!deps.push) {
+      throw new A2aError(
+        'PUSH_NOTIFICATION_NOT_SUPPORTED',
+        'push notifications are turned off on this gateway',
+      );
+    }
+    return deps.push;
+  }
+
+  /** A webhook URL the SSRF rules allow, or INVALID_PARAMS saying why not (§13.2). */
+  async function checkWebhook(url: string, field: string): Promise<void> {
+    const reason = await pushSupport().refuseUrl(url);
+    if (reason !== undefined) {
+      throw new A2aError('INVALID_PARAMS', `webhook URL refused: ${reason}`, { field });
+    }
+  }
+
+  /** The task, push configs current, or TASK_NOT_FOUND. */
+  async function taskWithConfigs(taskId: string, ctx: RequestContext): Promise<TaskAggregate> {
+    pushSupport();
+    const task = await deps.commands.get(taskId, ctx.tenant, { pushConfigs: true });
+    if (!task) throw notFound(taskId);
+    return task;
+  }
+
   return {
+    /** Whether the push methods are served (else they answer PUSH_NOTIFICATION_NOT_SUPPORTED). */
+    pushEnabled: deps.push !== undefined,
+
     async sendMessage(
       params: SendMessageRequest,
       ctx: RequestContext,
@@ -381,11 +438,82 @@ export function createA2aService(deps: A2aServiceDependencies) {
       return cards.extended(ctx.agent, baseUrl ?? '', ctx.tenant || undefined);
     },
 
-    async pushNotificationConfig(): Promise<never> {
-      throw new A2aError(
-        'PUSH_NOTIFICATION_NOT_SUPPORTED',
-        'push notifications are not supported yet',
+    /** §3.1.7: a webhook for the task's updates; the client's id, or one assigned. */
+    async createTaskPushNotificationConfig(
+      params: TaskPushNotificationConfig,
+      ctx: RequestContext,
+    ): Promise<TaskPushNotificationConfig> {
+      pushSupport();
+      const { taskId } = params;
+      if (!taskId) {
+        throw new A2aError('INVALID_PARAMS', 'invalid params: taskId: required', {
+          field: 'taskId',
+        });
+      }
+      await checkWebhook(params.url, 'url');
+      const config = pushConfigOf(params, params.id || randomUUID());
+      await deps.commands.handle(
+        taskId,
+        { type: 'SetPushConfig', config, at: now().toISOString() },
+        commandContext(ctx),
       );
+      return wirePushConfig(config, taskId, ctx);
+    },
+
+    /** §3.1.8: an unknown config is TaskNotFoundError, as the spec lists. */
+    async getTaskPushNotificationConfig(
+      params: GetTaskPushNotificationConfigRequest,
+      ctx: RequestContext,
+    ): Promise<TaskPushNotificationConfig> {
+      const task = await taskWithConfigs(params.taskId, ctx);
+      const config = task.pushConfigs?.find((c) => c.id === params.id);
+      if (!config) {
+        throw new A2aError(
+          'TASK_NOT_FOUND',
+          `push notification config ${params.id} of task ${params.taskId} not found`,
+          { metadata: { taskId: params.taskId, configId: params.id } },
+        );
+      }
+      return wirePushConfig(config, task.id, ctx);
+    },
+
+    /** §3.1.9: in the order they were set; a page token is the last id of the page before. */
+    async listTaskPushNotificationConfigs(
+      params: ListTaskPushNotificationConfigsRequest,
+      ctx: RequestContext,
+    ): Promise<ListTaskPushNotificationConfigsResponse> {
+      const task = await taskWithConfigs(params.taskId, ctx);
+      const configs = task.pushConfigs ?? [];
+      let start = 0;
+      if (params.pageToken) {
+        start = configs.findIndex((c) => c.id === params.pageToken) + 1;
+        if (start === 0) {
+          throw new A2aError('INVALID_PARAMS', 'pageToken is not one this list gave', {
+            field: 'pageToken',
+          });
+        }
+      }
+      const size = params.pageSize && params.pageSize > 0 ? params.pageSize : configs.length;
+      const page = configs.slice(start, start + size);
+      const more = start + page.length < configs.length;
+      return {
+        configs: page.map((config) => wirePushConfig(config, task.id, ctx)),
+        nextPageToken: more ? page.at(-1)!.id : '',
+      };
+    },
+
+    /** §3.1.10: idempotent; only an unknown task is an error. */
+    async deleteTaskPushNotificationConfig(
+      params: DeleteTaskPushNotificationConfigRequest,
+      ctx: RequestContext,
+    ): Promise<Record<string, never>> {
+      pushSupport();
+      await deps.commands.handle(
+        params.taskId,
+        { type: 'DeletePushConfig', id: params.id, at: now().toISOString() },
+        commandContext(ctx),
+      );
+      return {};
     },
   };
 
@@ -406,6 +534,24 @@ export function createA2aService(deps: A2aServiceDependencies) {
 }
 
 export type A2aService = ReturnType<typeof createA2aService>;
+
+/** What the task keeps of a config the client gave: no task or tenant, they are the stream's. */
+function pushConfigOf(config: TaskPushNotificationConfig, id: string): PushConfig {
+  return {
+    id,
+    url: config.url,
+    ...(config.token ? { token: config.token } : {}),
+    ...(config.authentication ? { authentication: config.authentication } : {}),
+  };
+}
+
+function wirePushConfig(
+  config: PushConfig,
+  taskId: string,
+  ctx: RequestContext,
+): TaskPushNotificationConfig {
+  return { ...(ctx.tenant ? { tenant: ctx.tenant } : {}), ...config, taskId };
+}
 
 function notFound(taskId: string): A2aError {
   return new A2aError('TASK_NOT_FOUND', `task ${taskId} not found`, { metadata: { taskId } });

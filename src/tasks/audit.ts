@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../events/index.js';
 import type { EventStore } from '../store/index.js';
-import { taskStreamId } from './events.js';
+import { type PushConfig, taskStreamId } from './events.js';
 
 /** One line of a task's audit timeline: an event as stored, with who and what caused it. */
 export interface AuditEntry {
@@ -29,9 +29,34 @@ export function toAuditEntry(event: StoredEvent): AuditEntry {
     correlationId: event.correlationId,
     causationId: event.causationId,
     eventId: event.id,
-    data: event.data,
+    data: event.type === 'task.push_config_set' ? withoutSecrets(event.data) : event.data,
   };
 }
+
+/**
+ * A webhook's token and credentials are the client's secrets (§13.2): the timeline says that
+ * they were set, not what they are.
+ */
+function withoutSecrets(data: unknown): unknown {
+  const { config } = data as { config: PushConfig };
+  const { token, authentication, ...rest } = config;
+  return {
+    config: {
+      ...rest,
+      ...(token !== undefined ? { token: REDACTED } : {}),
+      ...(authentication
+        ? {
+            authentication: {
+              scheme: authentication.scheme,
+              ...(authentication.credentials !== undefined ? { credentials: REDACTED } : {}),
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+const REDACTED = '[redacted]';
 
 /**
  * A task's full history, every event in order. Undefined when the task does not exist in

@@ -1,5 +1,5 @@
-import type { Artifact, Message, Task, TaskPushNotificationConfig } from '../protocol/index.js';
-import type { Delegation } from './events.js';
+import type { Artifact, Message, Task } from '../protocol/index.js';
+import type { Delegation, PushConfig } from './events.js';
 
 /**
  * What may happen to a task. Time comes in the command (`at`, ISO 8601) so `decide` stays
@@ -13,7 +13,8 @@ export type TaskCommand =
       agent: string;
       message: Message;
       metadata?: Task['metadata'];
-      pushConfig?: TaskPushNotificationConfig;
+      /** `configuration.taskPushNotificationConfig`: stored with the submission. */
+      pushConfig?: PushConfig;
       at: string;
     }
   | { type: 'ReceiveMessage'; message: Message; at: string }
@@ -41,7 +42,9 @@ export type TaskCommand =
   | (FromRun & { type: 'Reject'; message?: Message; at: string })
   | { type: 'Cancel'; message?: Message; at: string }
   | (FromRun & { type: 'Reply'; message: Message; at: string })
-  | (FromRun & { type: 'RecordDelegation'; delegation: Delegation; at: string });
+  | (FromRun & { type: 'RecordDelegation'; delegation: Delegation; at: string })
+  | { type: 'SetPushConfig'; config: PushConfig; at: string }
+  | { type: 'DeletePushConfig'; id: string; at: string };
 
 /**
  * What an executor's run reports carries the run's number: once another instance has claimed

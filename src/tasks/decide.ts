@@ -7,7 +7,7 @@ import {
   TaskNotFoundError,
   TaskTerminalError,
 } from './errors.js';
-import type { Delegation, TaskEvent } from './events.js';
+import type { Delegation, PushConfig, TaskEvent } from './events.js';
 import { INTERRUPTED_STATES, isSettled, isTerminal, type TaskFold } from './state.js';
 
 /**
@@ -26,9 +26,12 @@ export function decide(command: TaskCommand, task: TaskFold | undefined): TaskEv
           agent: command.agent,
           message: { ...command.message, taskId: command.taskId, contextId: command.contextId },
           ...(command.metadata ? { metadata: command.metadata } : {}),
-          ...(command.pushConfig ? { pushConfig: command.pushConfig } : {}),
         },
       },
+      // The webhook is stored in the submission's append: no update can pass it unseen.
+      ...(command.pushConfig
+        ? [{ type: 'task.push_config_set' as const, data: { config: command.pushConfig } }]
+        : []),
     ];
   }
   if (!task) throw new TaskNotFoundError('unknown');
@@ -95,11 +98,36 @@ export function decide(command: TaskCommand, task: TaskFold | undefined): TaskEv
     case 'Reply':
       assertOpen(task);
       return [{ type: 'task.replied', data: { message: agentMessage(task, command.message) } }];
+    // An ended task takes configs too (clients and the TCK set them after the fact); with no
+    // update left to send, they are only kept until deleted.
+    case 'SetPushConfig':
+      return setPushConfig(task, command.config);
+    case 'DeletePushConfig':
+      // Idempotent (§3.1.10): deleting what is not there changes nothing.
+      if (!task.pushConfigs?.some((c) => c.id === command.id)) return [];
+      return [{ type: 'task.push_config_deleted', data: { id: command.id } }];
     default: {
       const unknown: never = command;
       throw new Error(`unknown command ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** Most webhooks one task may have: each update costs a delivery per webhook. */
+export const MAX_PUSH_CONFIGS = 10;
+
+function setPushConfig(task: TaskFold, config: PushConfig): TaskEvent[] {
+  const configs = task.pushConfigs ?? [];
+  const current = configs.find((c) => c.id === config.id);
+  // A retried create finds its config stored: nothing new happens.
+  if (current && JSON.stringify(current) === JSON.stringify(config)) return [];
+  if (!current && configs.length >= MAX_PUSH_CONFIGS) {
+    throw new InvalidTaskRequestError(
+      'id',
+      `task ${task.id} has ${configs.length} push notification configs, the most it may have`,
+    );
+  }
+  return [{ type: 'task.push_config_set', data: { config } }];
 }
 
 function receiveMessage(task: TaskFold, message: Message): TaskEvent[] {

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { EventRegistry } from '../events/index.js';
 import {
   ArtifactSchema,
+  AuthenticationInfoSchema,
   MessageSchema,
   StructSchema,
-  TaskPushNotificationConfigSchema,
   TaskStatusSchema,
 } from '../protocol/index.js';
 
@@ -20,7 +20,6 @@ export const TaskSubmittedSchema = z.object({
   agent: z.string().min(1),
   message: MessageSchema,
   metadata: StructSchema.optional(),
-  pushConfig: TaskPushNotificationConfigSchema.optional(),
 });
 
 /** A follow-up user message on a task that is not terminal (§3.4 multi-turn). */
@@ -65,6 +64,24 @@ export const TaskDelegatedSchema = z.object({
 });
 export type Delegation = z.infer<typeof TaskDelegatedSchema>;
 
+/**
+ * A webhook for the task's updates (§3.1.7, §4.3.1), as the client gave it, with the id the
+ * server settled (the client's, or one it assigned). The task and tenant are the stream's.
+ */
+export const PushConfigSchema = z.object({
+  id: z.string().min(1),
+  url: z.string().min(1),
+  token: z.string().optional(),
+  authentication: AuthenticationInfoSchema.optional(),
+});
+export type PushConfig = z.infer<typeof PushConfigSchema>;
+
+/** A webhook set for the task: a new id adds one, a known id replaces it. */
+export const TaskPushConfigSetSchema = z.object({ config: PushConfigSchema });
+
+/** A webhook removed (§3.1.10): nothing more goes to it. */
+export const TaskPushConfigDeletedSchema = z.object({ id: z.string().min(1) });
+
 /** The agent answered with a Message instead of working on a task (§3.1.1). */
 export const TaskRepliedSchema = z.object({ message: MessageSchema });
 
@@ -76,6 +93,8 @@ export const TASK_EVENT_TYPES = {
   artifactAppended: 'task.artifact_appended',
   replied: 'task.replied',
   delegated: 'task.delegated',
+  pushConfigSet: 'task.push_config_set',
+  pushConfigDeleted: 'task.push_config_deleted',
 } as const;
 
 export type TaskEvent =
@@ -85,7 +104,9 @@ export type TaskEvent =
   | { type: 'task.status_changed'; data: z.infer<typeof TaskStatusChangedSchema> }
   | { type: 'task.artifact_appended'; data: z.infer<typeof TaskArtifactAppendedSchema> }
   | { type: 'task.replied'; data: z.infer<typeof TaskRepliedSchema> }
-  | { type: 'task.delegated'; data: Delegation };
+  | { type: 'task.delegated'; data: Delegation }
+  | { type: 'task.push_config_set'; data: z.infer<typeof TaskPushConfigSetSchema> }
+  | { type: 'task.push_config_deleted'; data: z.infer<typeof TaskPushConfigDeletedSchema> };
 
 export function registerTaskEvents(registry: EventRegistry): EventRegistry {
   return registry
@@ -107,7 +128,17 @@ export function registerTaskEvents(registry: EventRegistry): EventRegistry {
       schema: TaskArtifactAppendedSchema,
     })
     .register({ type: TASK_EVENT_TYPES.replied, version: 1, schema: TaskRepliedSchema })
-    .register({ type: TASK_EVENT_TYPES.delegated, version: 1, schema: TaskDelegatedSchema });
+    .register({ type: TASK_EVENT_TYPES.delegated, version: 1, schema: TaskDelegatedSchema })
+    .register({
+      type: TASK_EVENT_TYPES.pushConfigSet,
+      version: 1,
+      schema: TaskPushConfigSetSchema,
+    })
+    .register({
+      type: TASK_EVENT_TYPES.pushConfigDeleted,
+      version: 1,
+      schema: TaskPushConfigDeletedSchema,
+    });
 }
 
 export function taskStreamId(taskId: string): string {

@@ -54,6 +54,20 @@ export function evolve<T extends TaskFold>(
       };
     case 'task.delegated':
       return { ...task, delegations: [...(task.delegations ?? []), event.data] };
+    case 'task.push_config_set': {
+      const { config } = event.data;
+      const configs = task.pushConfigs ?? [];
+      // A replaced config keeps its place: List shows them in the order they were made.
+      const pushConfigs = configs.some((c) => c.id === config.id)
+        ? configs.map((c) => (c.id === config.id ? config : c))
+        : [...configs, config];
+      return { ...task, pushConfigs };
+    }
+    case 'task.push_config_deleted': {
+      const { pushConfigs: _, ...rest } = task;
+      const pushConfigs = (task.pushConfigs ?? []).filter((c) => c.id !== event.data.id);
+      return pushConfigs.length > 0 ? { ...rest, pushConfigs } : rest;
+    }
     case 'task.replied':
       return {
         ...task,

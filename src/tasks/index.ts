@@ -1,6 +1,6 @@
 export { type AuditEntry, readTaskTimeline, toAuditEntry } from './audit.js';
 export type { SubmitTaskCommand, TaskCommand } from './commands.js';
-export { decide } from './decide.js';
+export { decide, MAX_PUSH_CONFIGS } from './decide.js';
 export {
   InvalidTaskRequestError,
   TaskConflictError,
@@ -11,6 +11,8 @@ export {
 export {
   type Delegation,
   isTaskEventType,
+  type PushConfig,
+  PushConfigSchema,
   registerTaskEvents,
   TASK_EVENT_TYPES,
   type TaskEvent,
@@ -29,6 +31,7 @@ export {
   TERMINAL_STATES,
   toTask,
 } from './state.js';
+export { toStreamResponse } from './stream-responses.js';
 export { createTaskCache, type TaskCache } from './task-cache.js';
 export {
   type AttributedCommand,

@@ -1,5 +1,5 @@
 import type { Artifact, Message, Task, TaskState, TaskStatus } from '../protocol/index.js';
-import type { Delegation } from './events.js';
+import type { Delegation, PushConfig } from './events.js';
 
 /** What a task's events fold into: what `decide` needs and what clients see. Pure data. */
 export interface TaskFold {
@@ -20,6 +20,8 @@ export interface TaskFold {
   runner?: string;
   /** Upstream A2A tasks this task was handed to, oldest first (absent: none). */
   delegations?: Delegation[];
+  /** Webhooks for the task's updates, in the order they were set (absent: none). */
+  pushConfigs?: PushConfig[];
 }
 
 /** The fold plus where it stands in the store: what the command handler and views keep. */

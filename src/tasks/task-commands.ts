@@ -50,9 +50,14 @@ export interface TaskCommands {
   /**
    * The task with every write that completed before the call (GetTask): from memory when
    * that copy must be current (the store is exclusive, or the task has ended), else read.
-   * Undefined when absent or in another tenant.
+   * Undefined when absent or in another tenant. An ended task's push configs may still
+   * change (in another instance): `pushConfigs` asks for them current too.
    */
-  get(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
+  get(
+    taskId: string,
+    tenant: string,
+    options?: { pushConfigs?: boolean },
+  ): Promise<TaskAggregate | undefined>;
   /** The latest state this process holds, loaded when it holds none. */
   peek(taskId: string, tenant: string): Promise<TaskAggregate | undefined>;
   /** Folds a stored event of another process into the copy held here, when it is the next. */
@@ -131,10 +136,10 @@ export function createTaskCommands(
 
   return {
     handle,
-    async get(taskId, tenant) {
+    async get(taskId, tenant, options) {
       const held = cache.get(taskId);
       const task =
-        held && (store.exclusive || isTerminal(held))
+        held && (store.exclusive || (isTerminal(held) && !options?.pushConfigs))
           ? held
           : await loader.load(taskId, { fresh: true });
       return task?.tenant === tenant ? task : undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   InvalidTaskRequestError,
+  MAX_PUSH_CONFIGS,
   type TaskCommand,
   TaskConflictError,
   type TaskEvent,
@@ -245,6 +246,73 @@ describe('task decider', () => {
         .when(command)
         .thenThrows(TaskTerminalError);
     }
+  });
+});
+
+describe('task push configs (§3.1.7–§3.1.10)', () => {
+  const hook = (id: string, url = `https://hooks.example/${id}`) => ({ id, url });
+  const set = (id: string, url?: string): TaskEvent => ({
+    type: 'task.push_config_set',
+    data: { config: hook(id, url) },
+  });
+
+  it('stores a webhook given with the submission in the same decision, after it', () => {
+    given([])
+      .when({ ...aSubmit(), pushConfig: { ...hook('p-1'), token: 'tok' } })
+      .thenEmits([
+        submitted(),
+        { type: 'task.push_config_set', data: { config: { ...hook('p-1'), token: 'tok' } } },
+      ]);
+  });
+
+  it('adds configs by id, replaces one in place, and ignores a retried identical create', () => {
+    given([submitted(), set('p-1')])
+      .when({ type: 'SetPushConfig', config: hook('p-1'), at: AT })
+      .thenEmits([]);
+    given([submitted(), set('p-1')])
+      .when({ type: 'SetPushConfig', config: hook('p-1', 'https://elsewhere.example/'), at: AT })
+      .thenEmits([set('p-1', 'https://elsewhere.example/')]);
+    const task = fold([submitted(), set('p-1'), set('p-2'), set('p-1', 'https://x.example/')]);
+    expect(task?.pushConfigs).toEqual([hook('p-1', 'https://x.example/'), hook('p-2')]);
+  });
+
+  it('takes configs on an ended task too, and keeps them until deleted', () => {
+    given([submitted(), status('TASK_STATE_COMPLETED')])
+      .when({ type: 'SetPushConfig', config: hook('p-1'), at: AT })
+      .thenEmits([set('p-1')]);
+    expect(fold([submitted(), set('p-1'), status('TASK_STATE_COMPLETED')])?.pushConfigs).toEqual([
+      hook('p-1'),
+    ]);
+  });
+
+  it('deletes idempotently: a config that is not there changes nothing', () => {
+    const deleted: TaskEvent = { type: 'task.push_config_deleted', data: { id: 'p-1' } };
+    given([submitted(), set('p-1')])
+      .when({ type: 'DeletePushConfig', id: 'p-1', at: AT })
+      .thenEmits([deleted]);
+    given([submitted(), set('p-1'), deleted])
+      .when({ type: 'DeletePushConfig', id: 'p-1', at: AT })
+      .thenEmits([]);
+    expect(fold([submitted(), set('p-1'), set('p-2'), deleted])?.pushConfigs).toEqual([
+      hook('p-2'),
+    ]);
+    expect(fold([submitted(), set('p-1'), deleted])?.pushConfigs).toBeUndefined();
+  });
+
+  it('bounds the webhooks of one task', () => {
+    const many = Array.from({ length: MAX_PUSH_CONFIGS }, (_, i) => set(`p-${i}`));
+    given([submitted(), ...many])
+      .when({ type: 'SetPushConfig', config: hook('one-more'), at: AT })
+      .thenThrows(InvalidTaskRequestError, /push notification configs/);
+    given([submitted(), ...many])
+      .when({ type: 'SetPushConfig', config: hook('p-0', 'https://new.example/'), at: AT })
+      .thenEmits([set('p-0', 'https://new.example/')]);
+  });
+
+  it('refuses configs for a task that does not exist', () => {
+    given([])
+      .when({ type: 'SetPushConfig', config: hook('p-1'), at: AT })
+      .thenThrows(TaskNotFoundError);
   });
 });
 

@@ -1,10 +1,12 @@
 import type { StoredEvent } from '../events/index.js';
 import type { StreamResponse } from '../protocol/index.js';
-import type { TaskAggregate, TaskEvent } from '../tasks/index.js';
+import type { TaskEvent } from './events.js';
+import type { TaskAggregate } from './state.js';
 
 /**
- * What a client sees of one stored task event (§4.2): status and artifact updates. Events the
- * client has no shape for (a run being claimed) show nothing; a direct reply is a Message.
+ * What a client sees of one stored task event (§4.2), on a stream or at a webhook (§4.3.3):
+ * status and artifact updates. Events the client has no shape for (a run being claimed, a
+ * webhook set) show nothing; a direct reply is a Message.
  */
 export function toStreamResponse(
   task: TaskAggregate,
