@@ -1,8 +1,52 @@
 export {
+  authorizeTopics,
+  BusPublishRefused,
+  enrichHeaders,
+  type TimingSample,
+  timing,
+  validatePayloads,
+} from './builtin-middleware.js';
+export {
+  type Bus,
+  BusBackpressureError,
+  type BusHealth,
+  type BusMessage,
+  type Consumer,
+  type ConsumerOptions,
+  type ConsumerStats,
+  type MessageHandler,
+  type OutgoingMessage,
+  PermanentFailure,
+  type PublishReceipt,
+  type RetryPolicy,
+} from './bus.js';
+export { ONLY_GROUP_HEADER } from './consumer.js';
+export {
+  type CreateBusOptions,
+  createBus,
+  type GatewayBus,
+  idempotentMessageId,
+} from './create-bus.js';
+export {
+  DEAD_LETTER_EVENT_TYPES,
+  registerDeadLetterEvents,
+} from './dead-letter-events.js';
+export {
+  type DeadLetterAdmin,
+  type DeadLetterEntry,
+  type DeadLetterFilter,
+  DeadLetterNotFound,
+  type DeadLetterState,
+  DeadLetterStateConflict,
+  OPEN_STATES,
+} from './dead-letters.js';
+export {
   createMemoryTransport,
   MemoryBroker,
   type MemoryBrokerOptions,
 } from './memory/memory-transport.js';
+export type { BusMiddleware, ConsumeContext, Middleware, PublishContext } from './middleware.js';
+export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
 export {
   BusFullError,
   type BusTransport,
