@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 // The layers of docs/architecture.md ("Layers and their direction"), top to bottom; folders on
 // one row are peers. A layer imports only the rows below its own: never a row above, never a
 // peer. Files directly in src/ are the composition root: they import any layer, and no layer
-// imports them. Folders that do not exist yet (push) hold their place.
+// imports them.
 const LAYERS: readonly (readonly string[])[] = [
   ['cli', 'http', 'mcp-server'],
   ['a2a'],
