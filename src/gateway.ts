@@ -23,6 +23,7 @@ import {
   createRateLimiter,
   migrateAuthTables,
 } from './auth/index.js';
+import { createBus, createMemoryTransport, type GatewayBus } from './bus/index.js';
 import { type Config, httpTimeouts } from './config/index.js';
 import { openWithRetry } from './database-retry.js';
 import { createHostedExecutor, type HostedExecutor } from './executors/index.js';
@@ -32,6 +33,7 @@ import {
   createGatewayAuthenticator,
   issuerConfigs,
 } from './gateway-auth.js';
+import { startGatewayPush } from './gateway-push.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import {
   assertPortAvailable,
@@ -71,6 +73,8 @@ export interface Gateway {
   agents: readonly HostedAgent[];
   /** The MCP face: `/mcp` serves it over HTTP; the CLI's `mcp` command connects stdio to it. */
   mcp: Pick<McpFace, 'connect' | 'sessions'>;
+  /** Work between processes (push deliveries); its dead letters for the admin API and CLI. */
+  bus: GatewayBus;
   /** What is open now: subscriptions, live listeners and SSE streams (to watch for leaks). */
   stats(): GatewayStats;
   /** Graceful: stop accepting, end streams, finish requests and appends in flight, close. */
@@ -156,6 +160,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     await lifecycle.start();
     cleanups.push(() => lifecycle.stop());
 
+    // Consumers drain before the store closes (cleanups run in reverse).
+    const bus = createBus(createMemoryTransport(), {
+      store,
+      log: logger.child({ component: 'bus' }),
+      consumerName: instance,
+    });
+    cleanups.push(() => bus.close(config.SHUTDOWN_TIMEOUT_MS));
+
     const authServer = issuer
       ? await createAuthorizationServer({
           client: db.views,
@@ -175,19 +187,33 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       authServer ? [authServer.trustedIssuer] : [],
     );
     cleanups.push(() => auth.close());
-    const cards = createAgentCards(
-      cardOptions(
+    const cards = createAgentCards({
+      ...cardOptions(
         config,
         trusted.map((entry) => entry.issuer),
         authServer,
       ),
-    );
+      features: { pushNotifications: config.PUSH_NOTIFICATIONS },
+    });
     const denials = createDenialRecorder(store, {
       perSecond: config.SECURITY_AUDIT_PER_SECOND,
       burst: Math.max(1, Math.ceil(config.SECURITY_AUDIT_PER_SECOND * 4)),
       onError: (error) => logger.warn('could not record a refusal', { error }),
     });
     cleanups.push(() => denials.flush());
+
+    // Cards and notification JWTs name the gateway by the URL it is reached at.
+    let boundUrl = '';
+    const push = await startGatewayPush(config, {
+      store,
+      views: db.views,
+      commands,
+      bus,
+      ...(authServer ? { authServer } : {}),
+      issuer: () => config.PUBLIC_URL ?? boundUrl,
+      logger,
+    });
+    if (push) cleanups.push(() => push.stop());
 
     const service = createA2aService({
       commands,
@@ -198,6 +224,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       catchUp,
       cards,
       ownerOnlyCancel: config.AUTH_OWNER_ONLY_CANCEL,
+      ...(push ? { push: push.support } : {}),
     });
     const shutdown = new AbortController();
     // One listener per open stream, each removed when its stream ends: many is not a leak.
@@ -205,7 +232,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     // Bound to every interface with no PUBLIC_URL, the gateway has no one address to give:
     // cards then name the host each request was sent to.
     const wildcard = isWildcardHost(config.HOST);
-    let boundUrl = '';
     const publicUrl = (requestHost: string | undefined) =>
       config.PUBLIC_URL ??
       (wildcard && requestHost && VALID_HOST.test(requestHost)
@@ -253,6 +279,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         : {}),
       ...(auth.apiKeys ? { apiKeys: auth.apiKeys } : {}),
       ...(authServer ? { authServer } : {}),
+      ...(push ? { jwks: push.jwks } : {}),
       agentHealth: () =>
         Object.fromEntries(
           agents.map((agent) => [agent.name, executors.get(agent.name)!.health()]),
@@ -293,6 +320,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       store,
       agents,
       mcp,
+      bus,
       stats: () => ({
         ...store.stats(),
         openStreams: getEventListeners(shutdown.signal, 'abort').length,

@@ -110,7 +110,40 @@ const SettingsSchema = z.object({
   SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** Algorithm of the signing keys the gateway generates (the first, and each rotation). */
   SIGNING_KEY_ALG: z.enum(['ES256', 'EdDSA']).default('ES256'),
+  /**
+   * Deliver push notifications to webhooks (§3.5.3): cards say `pushNotifications: true` and
+   * the push config methods are served; off, they answer PUSH_NOTIFICATION_NOT_SUPPORTED.
+   */
+  PUSH_NOTIFICATIONS: flag.default(true),
+  /**
+   * Webhook hosts exempt from the address rules (loopback, private, link-local addresses are
+   * otherwise refused): comma-separated `host` (any port) or `host:port` (that port only),
+   * matched exactly (IPv6 in brackets: `[::1]:9000`).
+   */
+  PUSH_ALLOW_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  /** A webhook must accept the connection within this... */
+  PUSH_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** ...and answer, headers and body, within this (§4.3.3 recommends 10–30 s). */
+  PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Tries per notification before it is dead-lettered (5xx, 408, 429, timeouts, refusals). */
+  PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** First retry delay; each next one doubles, with full jitter, up to PUSH_RETRY_MAX_MS. */
+  PUSH_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
+  PUSH_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+  /** Lifetime of the JWT each notification carries (`exp` − `iat`). */
+  PUSH_JWT_TTL_S: z.coerce.number().int().min(10).max(3_600).default(300),
 });
+
+/** A `PUSH_ALLOW_HOSTS` entry: a name or address, IPv6 in brackets, and an optional port. */
+const ALLOWED_HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
 
 /** The settings, with the rules that tie some of them together. */
 export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
@@ -123,6 +156,19 @@ export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
       message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${request})`,
     });
   // Heartbeats are what keep a quiet SSE stream from looking idle.
+  if (config.PUSH_RETRY_BASE_MS > config.PUSH_RETRY_MAX_MS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PUSH_RETRY_BASE_MS'],
+      message: `must not exceed PUSH_RETRY_MAX_MS (${config.PUSH_RETRY_MAX_MS})`,
+    });
+  for (const entry of config.PUSH_ALLOW_HOSTS)
+    if (!ALLOWED_HOST.test(entry))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUSH_ALLOW_HOSTS'],
+        message: `${entry} is not a host or host:port (IPv6 in brackets)`,
+      });
   const { HTTP_IDLE_TIMEOUT_MS: idle, SSE_HEARTBEAT_MS: heartbeat } = config;
   if (idle > 0 && idle <= heartbeat)
     ctx.addIssue({

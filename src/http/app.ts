@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { JSONWebKeySet } from 'jose';
 import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
 import type { ApiKeyStore, AuthorizationServer, Principal } from '../auth/index.js';
 import type { Logger } from '../observability/index.js';
@@ -7,7 +8,7 @@ import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
-import { mountOAuthRoutes } from './oauth-routes.js';
+import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
 
 export interface AppDependencies {
   store: EventStore;
@@ -21,6 +22,11 @@ export interface AppDependencies {
   apiKeys?: ApiKeyStore;
   /** The built-in OAuth authorization server (`AUTH_SERVER=true`): token endpoint, JWKS. */
   authServer?: AuthorizationServer;
+  /**
+   * The gateway's public signing keys at `/.well-known/jwks.json` when the authorization
+   * server (which serves them itself) is off: push notifications are signed with them.
+   */
+  jwks?: () => Promise<JSONWebKeySet>;
   /** Each hosted agent's executor health (connections, circuit breakers), shown by /healthz. */
   agentHealth?: () => Record<string, { status: string; detail?: string; breaker?: string }>;
   /**
@@ -93,6 +99,7 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
       ...(auth?.denials ? { denials: auth.denials } : {}),
       ...(auth?.rateLimiter ? { rateLimiter: auth.rateLimiter } : {}),
     });
+  else if (deps.jwks) mountJwksRoute(app, deps.jwks);
   if (apiKeys)
     mountAdminRoutes(app, {
       apiKeys,

@@ -1,5 +1,6 @@
 import type { Env, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { JSONWebKeySet } from 'jose';
 import {
   type AuthorizationServer,
   type DenialRecorder,
@@ -71,12 +72,23 @@ export function mountOAuthRoutes<E extends Env>(app: Hono<E>, options: OAuthRout
     },
   );
 
-  // Verifiers refetch on a kid they do not know; the cache only spares the steady state.
-  app.get(OAUTH_PATHS.jwks, async (c) =>
-    c.json(await server.keys.publicJwks(), 200, { 'Cache-Control': 'public, max-age=60' }),
-  );
+  mountJwksRoute(app, () => server.keys.publicJwks());
 
   app.get(OAUTH_PATHS.metadata, (c) =>
     c.json(server.metadata, 200, { 'Cache-Control': 'public, max-age=3600' }),
+  );
+}
+
+/**
+ * `GET /.well-known/jwks.json`: the gateway's public signing keys, with which its tokens, its
+ * cards and its push notifications are verified.
+ */
+export function mountJwksRoute<E extends Env>(
+  app: Hono<E>,
+  jwks: () => Promise<JSONWebKeySet>,
+): void {
+  // Verifiers refetch on a kid they do not know; the cache only spares the steady state.
+  app.get(OAUTH_PATHS.jwks, async (c) =>
+    c.json(await jwks(), 200, { 'Cache-Control': 'public, max-age=60' }),
   );
 }

@@ -48,8 +48,8 @@ export type SendOutcome =
 export interface WebhookSenderOptions {
   guard: UrlGuard;
   sign: NotificationSigner;
-  /** `iss` of the notification JWTs. */
-  issuer: string;
+  /** `iss` of the notification JWTs: the gateway's public URL (known once it listens). */
+  issuer: () => string;
   /** The receiver must accept the connection within this... */
   connectTimeoutMs: number;
   /** ...and answer, headers and body, within this. */
@@ -87,7 +87,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   async function headersFor(notification: Notification, url: URL) {
     const iat = Math.floor(now() / 1_000);
     const jwt = await options.sign({
-      iss: options.issuer,
+      iss: options.issuer(),
       aud: url.href,
       iat,
       exp: iat + options.jwtTtlS,

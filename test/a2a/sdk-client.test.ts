@@ -198,41 +198,6 @@ describeEachDatabase(
       ).rejects.toBeInstanceOf(JsonRpcUnsupportedOperationError);
     });
 
-    // The card says pushNotifications: false, so the client refuses before asking; the server's
-    // own -32003 answers are checked over raw HTTP (jsonrpc-errors.test.ts).
-    it('lets the client see from the card that push notifications are off', async () => {
-      const task = asTask(await client.sendMessage(send(message('push?'))));
-      // The client throws synchronously; Promise.resolve().then turns that into a rejection.
-      const refused = (call: () => unknown) =>
-        expect(Promise.resolve().then(call)).rejects.toMatchObject({
-          name: 'PushNotificationNotSupportedError',
-        });
-      await refused(() =>
-        client.createTaskPushNotificationConfig({
-          taskId: task.id,
-          id: 'p-1',
-          url: 'https://example.com/hook',
-          token: '',
-          authentication: undefined,
-          tenant: '',
-        }),
-      );
-      await refused(() =>
-        client.getTaskPushNotificationConfig({ taskId: task.id, id: 'p-1', tenant: '' }),
-      );
-      await refused(() =>
-        client.listTaskPushNotificationConfig({
-          taskId: task.id,
-          tenant: '',
-          pageSize: 10,
-          pageToken: '',
-        }),
-      );
-      await refused(() =>
-        client.deleteTaskPushNotificationConfig({ taskId: task.id, id: 'p-1', tenant: '' }),
-      );
-    });
-
     it('fails a task whose agent throws, times out, or is unknown — never leaves it working', async () => {
       const thrown = asTask(await client.sendMessage(send(message('/throw kaboom'))));
       expect(thrown.status?.state).toBe(TaskState.TASK_STATE_FAILED);

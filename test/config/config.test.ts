@@ -54,4 +54,31 @@ describe('configuration', () => {
     expect(() => loadConfig({ AUTH_TOKEN_TTL_S: '86401' })).toThrow(/AUTH_TOKEN_TTL_S/);
     expect(() => loadConfig({ SIGNING_KEY_ALG: 'HS256' })).toThrow(/SIGNING_KEY_ALG/);
   });
+
+  it('turns push notifications on by default, with no host exempt from the address rules', () => {
+    expect(loadConfig({})).toMatchObject({
+      PUSH_NOTIFICATIONS: true,
+      PUSH_ALLOW_HOSTS: [],
+      PUSH_TIMEOUT_MS: 10_000,
+      PUSH_MAX_ATTEMPTS: 8,
+    });
+    expect(loadConfig({ PUSH_NOTIFICATIONS: 'false' }).PUSH_NOTIFICATIONS).toBe(false);
+  });
+
+  it('reads PUSH_ALLOW_HOSTS as hosts and host:port pairs, and refuses anything else', () => {
+    expect(
+      loadConfig({ PUSH_ALLOW_HOSTS: ' LocalHost , 127.0.0.1:9000,[::1]:8080,hooks.internal.' })
+        .PUSH_ALLOW_HOSTS,
+    ).toEqual(['localhost', '127.0.0.1:9000', '[::1]:8080', 'hooks.internal.']);
+    expect(() => loadConfig({ PUSH_ALLOW_HOSTS: 'http://localhost' })).toThrow(
+      /PUSH_ALLOW_HOSTS: http:\/\/localhost is not a host or host:port/,
+    );
+    expect(() => loadConfig({ PUSH_ALLOW_HOSTS: '::1' })).toThrow(/PUSH_ALLOW_HOSTS/);
+  });
+
+  it('refuses a first push retry delay above the longest', () => {
+    expect(() => loadConfig({ PUSH_RETRY_BASE_MS: '5000', PUSH_RETRY_MAX_MS: '1000' })).toThrow(
+      /PUSH_RETRY_BASE_MS: must not exceed PUSH_RETRY_MAX_MS \(1000\)/,
+    );
+  });
 });

@@ -22,7 +22,7 @@ describe('agent cards and discovery (§8.2)', () => {
     expect(card.name).toBe('Echo');
     expect(card.capabilities).toEqual({
       streaming: true,
-      pushNotifications: false,
+      pushNotifications: true,
       extendedAgentCard: false,
     });
     expect(card.supportedInterfaces).toEqual([
@@ -88,7 +88,7 @@ describe('agent cards and discovery (§8.2)', () => {
       protocolVersion: '0.3.0',
       url: 'https://agents.example.com/agents/echo',
       preferredTransport: 'JSONRPC',
-      capabilities: { streaming: true, pushNotifications: false },
+      capabilities: { streaming: true, pushNotifications: true },
     });
   });
 });

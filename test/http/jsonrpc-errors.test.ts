@@ -99,21 +99,29 @@ describe('JSON-RPC errors and edge cases over raw HTTP', () => {
     expect(followUp.body.error.code).toBe(-32004);
   });
 
-  it('answers every push-notification method with -32003 while push is not built', async () => {
+  it('answers push-notification calls with -32001 for what does not exist, -32602 for a bad webhook', async () => {
     const task = await completedTask();
     for (const [method, params] of [
-      ['CreateTaskPushNotificationConfig', { taskId: task.id, url: 'https://example.com/hook' }],
       ['GetTaskPushNotificationConfig', { taskId: task.id, id: 'p' }],
-      ['ListTaskPushNotificationConfigs', { taskId: task.id }],
-      ['DeleteTaskPushNotificationConfig', { taskId: task.id, id: 'p' }],
+      ['ListTaskPushNotificationConfigs', { taskId: 'no-such-task' }],
+      ['DeleteTaskPushNotificationConfig', { taskId: 'no-such-task', id: 'p' }],
     ] as const) {
-      expect((await call(method, params)).body.error.code, method).toBe(-32003);
+      expect((await call(method, params)).body.error.code, method).toBe(-32001);
     }
+    const bad = await call('CreateTaskPushNotificationConfig', {
+      taskId: task.id,
+      url: 'file:///etc/passwd',
+    });
+    expect(bad.body.error).toMatchObject({ code: -32602, message: expect.stringMatching(/file:/) });
+    expect(bad.body.error.data).toContainEqual({
+      '@type': BAD_REQUEST,
+      fieldViolations: [{ field: 'url', description: bad.body.error.message }],
+    });
     const inline = await call('SendMessage', {
       message: userMessage('x'),
-      configuration: { taskPushNotificationConfig: { url: 'https://example.com/hook' } },
+      configuration: { taskPushNotificationConfig: { url: 'http://127.0.0.1/hook' } },
     });
-    expect(inline.body.error.code).toBe(-32003);
+    expect(inline.body.error.code).toBe(-32602);
   });
 
   it('answers GetExtendedAgentCard with -32004 while the card says extendedAgentCard: false', async () => {

@@ -55,7 +55,7 @@ describe('push notifications over the bus: dispatcher, delivery, retries, dead l
     sender = createWebhookSender({
       guard: createUrlGuard({ allowHosts: ['127.0.0.1'] }),
       sign: async (claims) => `signed:${claims.jti}`,
-      issuer: 'https://gateway.example',
+      issuer: () => 'https://gateway.example',
       connectTimeoutMs: 1_000,
       timeoutMs: 5_000,
       jwtTtlS: 60,

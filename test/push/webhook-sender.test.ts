@@ -46,7 +46,7 @@ describe('the webhook sender', () => {
         ...(options.resolve ? { resolve: options.resolve } : {}),
       }),
       sign: options.sign ?? (async () => 'unsigned'),
-      issuer: ISSUER,
+      issuer: () => ISSUER,
       connectTimeoutMs: 1_000,
       timeoutMs: options.timeoutMs ?? 5_000,
       jwtTtlS: 120,
