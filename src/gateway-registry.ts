@@ -1,5 +1,6 @@
 import { registerAgentEvents } from './agent-card-history.js';
 import { registerSecurityEvents } from './auth/index.js';
+import { registerDeadLetterEvents } from './bus/index.js';
 import { createEventRegistry, type EventRegistry } from './events/index.js';
 import { registerTaskEvents } from './tasks/index.js';
 
@@ -8,5 +9,7 @@ import { registerTaskEvents } from './tasks/index.js';
  * validates appends against it; `npm run schemas` publishes it under `schemas/events/`.
  */
 export function createGatewayRegistry(): EventRegistry {
-  return registerAgentEvents(registerSecurityEvents(registerTaskEvents(createEventRegistry())));
+  return registerDeadLetterEvents(
+    registerAgentEvents(registerSecurityEvents(registerTaskEvents(createEventRegistry()))),
+  );
 }

@@ -23,6 +23,7 @@ import {
   createRateLimiter,
   migrateAuthTables,
 } from './auth/index.js';
+import type { GatewayBus } from './bus/index.js';
 import { type Config, httpTimeouts } from './config/index.js';
 import { openWithRetry } from './database-retry.js';
 import { createHostedExecutor, type HostedExecutor } from './executors/index.js';
@@ -32,6 +33,7 @@ import {
   createGatewayAuthenticator,
   issuerConfigs,
 } from './gateway-auth.js';
+import { openGatewayBus, openOperatorBus } from './gateway-bus.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import {
   assertPortAvailable,
@@ -71,6 +73,8 @@ export interface Gateway {
   agents: readonly HostedAgent[];
   /** The MCP face: `/mcp` serves it over HTTP; the CLI's `mcp` command connects stdio to it. */
   mcp: Pick<McpFace, 'connect' | 'sessions'>;
+  /** Work between processes (push deliveries); its dead letters for the admin API and CLI. */
+  bus: GatewayBus;
   /** What is open now: subscriptions, live listeners and SSE streams (to watch for leaks). */
   stats(): GatewayStats;
   /** Graceful: stop accepting, end streams, finish requests and appends in flight, close. */
@@ -155,6 +159,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     });
     await lifecycle.start();
     cleanups.push(() => lifecycle.stop());
+
+    // Consumers drain before the store closes (cleanups run in reverse).
+    const bus = await openGatewayBus(config, { store, logger, instance });
+    cleanups.push(() => bus.close(config.SHUTDOWN_TIMEOUT_MS));
 
     const authServer = issuer
       ? await createAuthorizationServer({
@@ -268,6 +276,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         shutdown: shutdown.signal,
       },
       mcp: (request, caller) => mcp.handle(request, caller),
+      bus,
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
@@ -293,6 +302,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       store,
       agents,
       mcp,
+      bus,
       stats: () => ({
         ...store.stats(),
         openStreams: getEventListeners(shutdown.signal, 'abort').length,
@@ -543,6 +553,27 @@ export async function openEventStore(
 ): Promise<{ store: EventStore; views: SqlClient; close: () => Promise<void> }> {
   const db = await openDatabase(config, logger, 'cli');
   return { store: db.store, views: db.views, close: () => db.close() };
+}
+
+/** The bus's dead letters for the CLI: the configured store and transport, no consumers. */
+export async function openOperatorDeadLetters(
+  config: Config,
+  logger: Logger,
+): Promise<{ deadLetters: GatewayBus['deadLetters']; close: () => Promise<void> }> {
+  const db = await openDatabase(config, logger, 'cli');
+  try {
+    const bus = await openOperatorBus(config, { store: db.store, logger });
+    return {
+      deadLetters: bus.deadLetters,
+      close: async () => {
+        await bus.close(0);
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 }
 
 /** Applies every pending migration (event store and read models), then closes (`migrate`). */

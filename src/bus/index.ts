@@ -20,6 +20,11 @@ export {
   type PublishReceipt,
   type RetryPolicy,
 } from './bus.js';
+export {
+  type CompositeRoutes,
+  CompositeRoutesSchema,
+  createCompositeTransport,
+} from './composite-transport.js';
 export { ONLY_GROUP_HEADER } from './consumer.js';
 export {
   type CreateBusOptions,

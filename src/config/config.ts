@@ -110,6 +110,26 @@ const SettingsSchema = z.object({
   SIGNING_KEY_FILE: z.string().min(1).optional(),
   /** Algorithm of the signing keys the gateway generates (the first, and each rotation). */
   SIGNING_KEY_ALG: z.enum(['ES256', 'EdDSA']).default('ES256'),
+  /**
+   * What carries the bus's messages (push deliveries): `database`, a queue in the store's own
+   * database (PGlite or PostgreSQL: durable, no other service); `memory` (in-process, lost
+   * on exit); `redis`, `nats`, `amqp` (their URL below); `composite` (BUS_ROUTES).
+   */
+  BUS: z.enum(['database', 'memory', 'redis', 'nats', 'amqp', 'composite']).default('memory'),
+  /**
+   * With BUS=composite, which adapter carries which topics: JSON
+   * `{"strategy":"first-match"|"fan-out","routes":[{"topics":["push.*"],"tenants":["acme"],"adapter":"redis"}],"default":"database"}`.
+   */
+  BUS_ROUTES: z.string().min(1).optional(),
+  /** Names the bus's queues, streams and exchanges: instances of one gateway share it. */
+  BUS_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/)
+    .default('a2a-gateway'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** One or more NATS servers, comma-separated: nats://127.0.0.1:4222. */
+  NATS_URL: z.string().min(1).optional(),
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
 });
 
 /** The settings, with the rules that tie some of them together. */
@@ -121,6 +141,24 @@ export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
       code: 'custom',
       path: ['HTTP_HEADERS_TIMEOUT_MS'],
       message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${request})`,
+    });
+  for (const [adapter, variable] of [
+    ['redis', 'REDIS_URL'],
+    ['nats', 'NATS_URL'],
+    ['amqp', 'AMQP_URL'],
+  ] as const) {
+    if (config.BUS === adapter && !config[variable])
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: `BUS=${adapter} needs ${variable}`,
+      });
+  }
+  if (config.BUS === 'composite' && !config.BUS_ROUTES)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BUS_ROUTES'],
+      message: 'BUS=composite needs BUS_ROUTES',
     });
   // Heartbeats are what keep a quiet SSE stream from looking idle.
   const { HTTP_IDLE_TIMEOUT_MS: idle, SSE_HEARTBEAT_MS: heartbeat } = config;
