@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { callSafely, type Notifier } from '../notifier.js';
-import { duplicateRedis, openRedis } from './connection.js';
+import { closeRedis, duplicateRedis, openRedis } from './connection.js';
 
 export interface RedisNotifierOptions {
   url: string;
@@ -66,10 +66,7 @@ export function createRedisNotifier(options: RedisNotifierOptions): Notifier {
       if (closed) return;
       closed = true;
       channels.clear();
-      await Promise.all([
-        publisher.quit().catch(() => publisher.disconnect()),
-        subscriber?.quit().catch(() => subscriber?.disconnect()),
-      ]);
+      await Promise.all([closeRedis(publisher), subscriber && closeRedis(subscriber)]);
     },
   };
 }

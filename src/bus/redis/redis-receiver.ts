@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ReceiveOptions, Receiver, TransportDelivery } from '../transport.js';
+import { within } from './connection.js';
 import { decodeEntry, type StreamEntry } from './entry.js';
 import type { RedisKeys } from './keys.js';
 import { claimScript, createGroupScript, forgetConsumerScript, settleScript } from './scripts.js';
@@ -29,8 +30,8 @@ interface Taken {
 }
 
 const MAX_BACKOFF_MS = 5_000;
-/** How long `close` lets a read it unblocked come back before dropping the connection. */
-const CLOSE_GRACE_MS = 1_000;
+/** Longest wait for the server while closing: a close must end even if Redis is away. */
+const CLOSE_WAIT_MS = 1_000;
 
 /**
  * One member of a consumer group. A single loop on its own connection alternates between
@@ -53,10 +54,17 @@ export class RedisReceiver implements Receiver {
   private backoffMs = 0;
   private readonly loopDone: Promise<void>;
   private readonly stream: string;
+  /** Resolves when closing: the loop stops waiting for its connection then. */
+  private readonly closing: Promise<undefined>;
+  private signalClosing!: () => void;
 
   constructor(private readonly context: RedisReceiverContext) {
     this.stream = context.keys.stream(context.topic);
-    this.nextClaimAt = Date.now() + context.claimIntervalMs;
+    this.closing = new Promise((resolve) => {
+      this.signalClosing = () => resolve(undefined);
+    });
+    // Claim first: a member starting after a crash finds what was left idle at once.
+    this.nextClaimAt = Date.now();
     // A new connection has a new client id: the old one would unblock nothing.
     context.blocking.on('ready', () => {
       this.clientId = undefined;
@@ -84,25 +92,22 @@ export class RedisReceiver implements Receiver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.signalClosing();
     this.wake();
-    await this.unblock();
-    let graceTimer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.loopDone,
-      new Promise((resolve) => {
-        graceTimer = setTimeout(resolve, CLOSE_GRACE_MS);
-      }),
-    ]);
-    clearTimeout(graceTimer);
+    // A blocked read dropped with its connection takes nothing: the server serves a read only
+    // when it returns. One served just before is left pending here, like anything read or
+    // claimed after this point, until its visibility timeout lets a member claim it.
     this.context.blocking.disconnect();
     await this.loopDone;
     // What was buffered or is still in hand stays in this consumer's pending list until it is
     // settled or claimed; a consumer holding nothing is removed from the group.
     this.buffered = [];
     const { group, consumer } = this.context.options;
-    await forgetConsumerScript
-      .run(this.context.commands, [this.stream], [group, consumer])
-      .catch(() => {});
+    await within(
+      CLOSE_WAIT_MS,
+      'forget consumer',
+      forgetConsumerScript.run(this.context.commands, [this.stream], [group, consumer]),
+    ).catch(() => {});
     this.context.onClosed();
   }
 
@@ -129,32 +134,36 @@ export class RedisReceiver implements Receiver {
     const blocking = this.context.blocking;
     if (Date.now() >= this.nextClaimAt) {
       this.nextClaimAt = Date.now() + this.context.claimIntervalMs;
-      const claimed = (await claimScript.run(
-        blocking,
-        [this.stream],
-        [group, consumer, visibilityTimeoutMs, room],
-      )) as [string, number, string[]][];
+      const claimed = (await this.untilClosed(
+        claimScript.run(blocking, [this.stream], [group, consumer, visibilityTimeoutMs, room]),
+      )) as [string, number, string[]][] | undefined;
       const now = Date.now();
-      for (const [id, deliveries, fields] of claimed) this.take(id, fields, deliveries, now);
+      for (const [id, deliveries, fields] of claimed ?? []) this.take(id, fields, deliveries, now);
       return;
     }
-    this.clientId ??= Number(await blocking.client('ID'));
+    if (this.clientId === undefined) {
+      const id = await this.untilClosed(blocking.client('ID'));
+      if (id === undefined) return;
+      this.clientId = Number(id);
+    }
     if (this.closed || this.paused) return;
     this.reading = true;
     let reply: unknown;
     try {
-      reply = await blocking.call(
-        'XREADGROUP',
-        'GROUP',
-        group,
-        consumer,
-        'COUNT',
-        room,
-        'BLOCK',
-        Math.max(1, this.nextClaimAt - Date.now()),
-        'STREAMS',
-        this.stream,
-        '>',
+      reply = await this.untilClosed(
+        blocking.call(
+          'XREADGROUP',
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          room,
+          'BLOCK',
+          Math.max(1, this.nextClaimAt - Date.now()),
+          'STREAMS',
+          this.stream,
+          '>',
+        ),
       );
     } finally {
       this.reading = false;
@@ -169,9 +178,10 @@ export class RedisReceiver implements Receiver {
   private async recover(error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     if (message.startsWith('NOGROUP')) {
-      await createGroupScript
-        .run(this.context.commands, [this.stream], [this.context.options.group])
-        .catch(() => {});
+      const group = this.context.options.group;
+      await this.untilClosed(
+        createGroupScript.run(this.context.commands, [this.stream], [group]),
+      ).catch(() => {});
     } else {
       this.context.onError(error instanceof Error ? error : new Error(message));
     }
@@ -250,10 +260,16 @@ export class RedisReceiver implements Receiver {
     );
   }
 
-  /** Ends a blocked read early (it returns as if it had timed out), so a pause or close is prompt. */
+  /** Ends a blocked read early (it returns as if it had timed out), so a pause is prompt. */
   private async unblock(): Promise<void> {
     if (!this.reading || this.clientId === undefined) return;
-    await this.context.commands.client('UNBLOCK', this.clientId).catch(() => {});
+    const unblocking = this.context.commands.client('UNBLOCK', this.clientId);
+    await within(CLOSE_WAIT_MS, 'unblock', unblocking).catch(() => {});
+  }
+
+  /** `work`'s result, or undefined as soon as the receiver closes. */
+  private untilClosed<T>(work: Promise<T>): Promise<T | undefined> {
+    return Promise.race([work, this.closing]);
   }
 
   /** Until `wake` (room freed, resume, close) or `ms`. */

@@ -1,5 +1,5 @@
 import { BusFullError, type BusTransport, type Envelope, type SendResult } from '../transport.js';
-import { duplicateRedis, openRedis, within } from './connection.js';
+import { closeRedis, duplicateRedis, openRedis, within } from './connection.js';
 import { DueMover } from './due-mover.js';
 import { RedisKeys } from './keys.js';
 import { RedisReceiver } from './redis-receiver.js';
@@ -125,7 +125,7 @@ export function createRedisTransport(options: RedisTransportOptions): BusTranspo
         Math.min(15_000, Math.max(100, Math.floor(receiveOptions.visibilityTimeoutMs / 2)));
       const receiver: RedisReceiver = new RedisReceiver({
         commands,
-        blocking: duplicateRedis(commands, onError),
+        blocking: duplicateRedis(commands, onError, claimIntervalMs),
         keys,
         topic,
         options: { ...receiveOptions },
@@ -170,7 +170,7 @@ export function createRedisTransport(options: RedisTransportOptions): BusTranspo
       closed = true;
       for (const receiver of [...receivers]) await receiver.close();
       for (const due of movers.values()) due.stop();
-      await commands.quit().catch(() => commands.disconnect());
+      await closeRedis(commands);
     },
   };
 }
