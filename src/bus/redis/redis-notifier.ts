@@ -52,15 +52,21 @@ export function createRedisNotifier(options: RedisNotifierOptions): Notifier {
         channels.set(full, listeners);
       }
       listeners.add(listener);
-      // Subscribing again is harmless, and waiting for it means a listen that follows an
-      // unsubscribe on the same connection is in force when it resolves.
-      await connection.subscribe(full);
-      return async () => {
+      const stop = async (): Promise<void> => {
         const current = channels.get(full);
         if (!current?.delete(listener) || current.size > 0) return;
         channels.delete(full);
         if (!closed) await connection.unsubscribe(full);
       };
+      // Subscribing again is harmless, and waiting for it means a listen that follows an
+      // unsubscribe on the same connection is in force when it resolves.
+      try {
+        await connection.subscribe(full);
+      } catch (error) {
+        await stop().catch(() => {});
+        throw error;
+      }
+      return stop;
     },
     async close() {
       if (closed) return;
