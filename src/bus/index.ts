@@ -51,6 +51,9 @@ export {
   type MemoryBrokerOptions,
 } from './memory/memory-transport.js';
 export type { BusMiddleware, ConsumeContext, Middleware, PublishContext } from './middleware.js';
+export { createMemoryNotifier, type Notifier } from './notifier.js';
+export { createRedisNotifier, type RedisNotifierOptions } from './redis/redis-notifier.js';
+export { createRedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
 export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
 export {
   BusFullError,
