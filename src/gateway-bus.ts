@@ -1,21 +1,76 @@
 import {
   type BusTransport,
+  type CompositeRoutes,
+  CompositeRoutesSchema,
   createBus,
+  createCompositeTransport,
   createMemoryTransport,
+  createRedisTransport,
   type GatewayBus,
 } from './bus/index.js';
 import type { Config } from './config/index.js';
 import type { Logger } from './observability/index.js';
 import type { EventStore } from './store/index.js';
 
-/** One transport for the bus, as configured. */
-async function openTransport(config: Config): Promise<BusTransport> {
-  switch (config.BUS) {
+type AdapterName = Exclude<Config['BUS'], 'composite'>;
+
+/** One adapter, as configured (its URL checked present by the config schema). */
+async function openAdapter(name: AdapterName, config: Config): Promise<BusTransport> {
+  switch (name) {
     case 'memory':
       return createMemoryTransport();
+    case 'redis':
+      return createRedisTransport({
+        url: required(config.REDIS_URL, 'REDIS_URL'),
+        prefix: config.BUS_PREFIX,
+      });
     default:
-      throw new Error(`BUS=${config.BUS} is not available yet: use BUS=memory`);
+      throw new Error(`BUS=${name} is not available yet: use BUS=memory or BUS=redis`);
   }
+}
+
+function required(value: string | undefined, variable: string): string {
+  if (!value) throw new Error(`the bus needs ${variable}`);
+  return value;
+}
+
+function parseRoutes(text: string): CompositeRoutes {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`BUS_ROUTES is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = CompositeRoutesSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(
+    `BUS_ROUTES: ${issue?.path.join('.') || 'routes'}: ${issue?.message ?? 'invalid'}`,
+  );
+}
+
+const ADAPTERS: readonly AdapterName[] = ['database', 'memory', 'redis', 'nats', 'amqp'];
+
+/** The configured transport: one adapter, or several routed by BUS_ROUTES. */
+async function openTransport(config: Config): Promise<BusTransport> {
+  if (config.BUS !== 'composite') return openAdapter(config.BUS, config);
+  const routes = parseRoutes(required(config.BUS_ROUTES, 'BUS_ROUTES'));
+  const names = new Set([routes.default, ...routes.routes.map((route) => route.adapter)]);
+  const adapters: Record<string, BusTransport> = {};
+  try {
+    for (const name of names) {
+      if (!ADAPTERS.includes(name as AdapterName)) {
+        throw new Error(
+          `BUS_ROUTES names the adapter ${name}: expected one of ${ADAPTERS.join(', ')}`,
+        );
+      }
+      adapters[name] = await openAdapter(name as AdapterName, config);
+    }
+  } catch (error) {
+    for (const adapter of Object.values(adapters)) await adapter.close().catch(() => {});
+    throw error;
+  }
+  return createCompositeTransport(routes, adapters);
 }
 
 /**
