@@ -4,6 +4,10 @@ export {
   type MemoryBrokerOptions,
 } from './memory/memory-transport.js';
 export {
+  createNatsTransport,
+  type NatsTransportOptions,
+} from './nats/nats-transport.js';
+export {
   BusFullError,
   type BusTransport,
   type Envelope,
