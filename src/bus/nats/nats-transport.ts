@@ -24,6 +24,8 @@ export interface NatsTransportOptions {
   duplicateWindowMs?: number;
   /** Most messages a topic holds (sent, not yet acknowledged by every group); beyond it `send` throws `BusFullError`. */
   maxMessages?: number;
+  /** Copies of each topic's stream in a JetStream cluster. Default 1. */
+  replicas?: number;
   /** Bound on each round trip to the server (publish, ack, management). Default 5 s. */
   requestTimeoutMs?: number;
   /** Connection name the server shows. */
@@ -65,6 +67,7 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
     prefix: options.prefix,
     duplicateWindowMs: options.duplicateWindowMs ?? 120_000,
     maxMessages: options.maxMessages,
+    replicas: options.replicas ?? 1,
   });
   const receivers = new Set<NatsReceiver>();
   const movers = new Map<string, DeliverAtMover>();

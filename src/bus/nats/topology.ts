@@ -23,6 +23,8 @@ export interface TopologyOptions {
   duplicateWindowMs: number;
   /** Per topic; beyond it the server refuses new messages (discard new). */
   maxMessages?: number;
+  /** Copies of each stream in a JetStream cluster. */
+  replicas: number;
 }
 
 export interface GroupNames extends TopicNames {
@@ -111,6 +113,7 @@ export class Topology {
         discard: bounded ? DiscardPolicy.New : DiscardPolicy.Old,
         max_msgs: this.options.maxMessages ?? -1,
         duplicate_window: nanos(this.options.duplicateWindowMs),
+        num_replicas: this.options.replicas,
       });
     } catch (error) {
       // Made first by an instance with another window or bound: the stream's settings stand.
