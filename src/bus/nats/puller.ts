@@ -120,12 +120,13 @@ export class Puller {
     const request = this.requests.get(reply);
     const code = statusCode(msg);
     if (code !== undefined) {
-      if (!request) return;
+      // 100 is a heartbeat: the request goes on.
+      if (!request || code === 100) return;
       this.finish(reply);
       // 408: the request expired empty-handed, 404: nothing to fetch; anything else (409 the
       // consumer is gone or busy, 503 no JetStream) is worth a pause and a repair.
       if (code === 408 || code === 404) this.pump();
-      else if (code !== 100) this.retryLater(true);
+      else this.retryLater(true);
       return;
     }
     const ackSubject = msg.reply;
