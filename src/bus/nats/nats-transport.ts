@@ -30,12 +30,18 @@ export interface NatsTransportOptions {
   requestTimeoutMs?: number;
   /** Connection name the server shows. */
   name?: string;
-  /** Pull request timing; tests shorten it. */
+  /** Long-poll timing of pull requests (default: 30 s polls). */
   pullTiming?: PullerTiming;
 }
 
-/** "maximum messages exceeded" / "maximum bytes exceeded": a bounded stream is full. */
-const STREAM_FULL = new Set([10077, 10047]);
+/** The store refusing a message (10077) because a bounded stream is full, not for another reason. */
+function streamFull(error: unknown): error is JetStreamApiError {
+  return (
+    error instanceof JetStreamApiError &&
+    error.code === 10077 &&
+    /maximum (messages|bytes) exceeded/i.test(error.message)
+  );
+}
 
 /**
  * The NATS JetStream adapter (nats-server 2.9 and later): a stream per topic, a durable pull
@@ -134,7 +140,7 @@ export async function createNatsTransport(options: NatsTransportOptions): Promis
           continue;
         }
         const error: unknown = outcome.reason;
-        if (error instanceof JetStreamApiError && STREAM_FULL.has(error.code)) {
+        if (streamFull(error)) {
           throw new BusFullError(`topic ${envelope.topic} is full: ${error.message}`);
         }
         // The stream may be gone (deleted, a server without its state): made again next time.
