@@ -56,6 +56,10 @@ export { createRedisNotifier, type RedisNotifierOptions } from './redis/redis-no
 export { createRedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
 export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
 export {
+  createNatsTransport,
+  type NatsTransportOptions,
+} from './nats/nats-transport.js';
+export {
   BusFullError,
   type BusTransport,
   type Envelope,
