@@ -5,6 +5,7 @@ import {
   createBus,
   createCompositeTransport,
   createMemoryTransport,
+  createNatsTransport,
   createRedisTransport,
   type GatewayBus,
 } from './bus/index.js';
@@ -24,8 +25,13 @@ async function openAdapter(name: AdapterName, config: Config): Promise<BusTransp
         url: required(config.REDIS_URL, 'REDIS_URL'),
         prefix: config.BUS_PREFIX,
       });
+    case 'nats':
+      return createNatsTransport({
+        servers: required(config.NATS_URL, 'NATS_URL'),
+        prefix: config.BUS_PREFIX,
+      });
     default:
-      throw new Error(`BUS=${name} is not available yet: use BUS=memory or BUS=redis`);
+      throw new Error(`BUS=${name} is not available yet: use BUS=memory, redis or nats`);
   }
 }
 

@@ -51,14 +51,14 @@ export {
   type MemoryBrokerOptions,
 } from './memory/memory-transport.js';
 export type { BusMiddleware, ConsumeContext, Middleware, PublishContext } from './middleware.js';
-export { createMemoryNotifier, type Notifier } from './notifier.js';
-export { createRedisNotifier, type RedisNotifierOptions } from './redis/redis-notifier.js';
-export { createRedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
-export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
 export {
   createNatsTransport,
   type NatsTransportOptions,
 } from './nats/nats-transport.js';
+export { createMemoryNotifier, type Notifier } from './notifier.js';
+export { createRedisNotifier, type RedisNotifierOptions } from './redis/redis-notifier.js';
+export { createRedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
+export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
 export {
   BusFullError,
   type BusTransport,

@@ -124,7 +124,7 @@ const SettingsSchema = z.object({
   /** Names the bus's queues, streams and exchanges: instances of one gateway share it. */
   BUS_PREFIX: z
     .string()
-    .regex(/^[a-z][a-z0-9-]{0,39}$/)
+    .regex(/^[a-z][a-z0-9-]{0,31}$/)
     .default('a2a-gateway'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** One or more NATS servers, comma-separated: nats://127.0.0.1:4222. */
