@@ -4,6 +4,14 @@ export {
   type MemoryBrokerOptions,
 } from './memory/memory-transport.js';
 export {
+  createPostgresTransport,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  migrateBus,
+  type PostgresTransportOptions,
+  sendInTransaction,
+} from './postgres/postgres-transport.js';
+export { busMigrations } from './postgres/schema.js';
+export {
   BusFullError,
   type BusTransport,
   type Envelope,
