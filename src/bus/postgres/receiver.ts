@@ -19,6 +19,8 @@ interface Held {
 
 /** After a failed read, the next try comes this much later (or at the poll, if sooner). */
 const RETRY_MS = 1_000;
+/** A message was visible but locked by another receiver's read: look again this soon. */
+const CONTENDED_MS = 10;
 
 /**
  * One member of a group. It reads when woken (a NOTIFY of its topic, an acknowledgement or
@@ -187,7 +189,8 @@ export class PostgresReceiver implements Receiver {
         q.nextDue(this.context.schema, this.group),
       );
       const due = row?.due_in_ms;
-      if (due !== null && due !== undefined) this.armTimer(Number(due) + 1);
+      if (due === null || due === undefined) return;
+      this.armTimer(Number(due) > 0 ? Number(due) + 1 : CONTENDED_MS);
     } catch (error) {
       this.context.onError(error);
       this.armTimer(RETRY_MS);

@@ -213,8 +213,9 @@ begin
   order by t.urgency, t.message_seq;
 end $$;
 
--- Milliseconds until the group's next invisible message (delayed, released or in hand)
--- turns visible; null when there is none.
+-- Milliseconds until the group's next eligible message is visible: delayed, released, in
+-- hand elsewhere. Zero or less: one is visible now that the last receive did not get (another
+-- receiver had it locked for a moment). Null when the group owes nothing it could be handed.
 create function ${s}.bus_next_due(p_group integer)
 returns bigint
 language sql as $$
@@ -222,7 +223,10 @@ language sql as $$
   from (values (0::smallint), (1::smallint), (2::smallint), (3::smallint)) as lane (rank)
   cross join lateral (
     select d.visible_at from ${s}.bus_deliveries d
-    where d.group_id = p_group and d.priority = lane.rank and d.visible_at > ${NOW_MS}
+    where d.group_id = p_group and d.priority = lane.rank
+      and (d.key is null or not exists (
+        select 1 from ${s}.bus_deliveries o
+        where o.group_id = p_group and o.key = d.key and o.message_seq < d.message_seq))
     order by d.visible_at limit 1
   ) n
 $$;
