@@ -170,6 +170,49 @@ function postgresTransportSuite(database: () => Database): void {
     expect(new Set(got.map((d) => d.envelope.id)).size).toBe(300);
   });
 
+  it('keeps key order across instances and forgets a message once every group acknowledged it', async () => {
+    const { client } = database();
+    const schema = database().schema();
+    const instances = [await transport(schema), await transport(schema)];
+    const t = topic();
+    const got = new Map<string, TransportDelivery[]>([
+      ['audit', []],
+      ['workers', []],
+    ]);
+    for (const instance of instances) {
+      for (const [group, list] of got) {
+        await instance.receive(t, options({ group, prefetch: 4 }), (delivery) => {
+          list.push(delivery);
+          // Acknowledged a little later, so acknowledgements of both groups cross.
+          setTimeout(() => void delivery.ack(), Math.random() * 3);
+        });
+      }
+    }
+    const sent = Array.from({ length: 200 }, (_, n) =>
+      envelope(t, { key: `k${n % 10}`, payload: n }),
+    );
+    await instances[0]!.send(sent.slice(0, 100));
+    await instances[1]!.send(sent.slice(100));
+    for (const group of got.keys()) {
+      await eventually(async () => (await instances[0]!.depth(t, group)) === 0, 30_000);
+    }
+    for (const list of got.values()) {
+      expect(list).toHaveLength(200);
+      expect(new Set(list.map((d) => d.envelope.id)).size).toBe(200);
+      for (let key = 0; key < 10; key += 1) {
+        const order = list
+          .filter((d) => d.envelope.key === `k${key}`)
+          .map((d) => d.envelope.payload as number);
+        expect(order).toEqual([...order].sort((a, b) => a - b));
+      }
+    }
+    const [left] = await client.query<{ count: number }>({
+      text: `select count(*)::integer as count from ${schema}.bus_messages`,
+      values: [],
+    });
+    expect(left?.count).toBe(0);
+  });
+
   it('wakes a receiver by NOTIFY when another instance sends, without waiting for the poll', async () => {
     const schema = database().schema();
     const receiving = await transport(schema, { consumerPollMs: 60_000 });
