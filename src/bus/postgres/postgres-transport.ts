@@ -70,17 +70,22 @@ export async function createPostgresTransport(
   const schema = assertSchemaName(options.schema);
   const onError = options.onBackgroundError ?? (() => {});
   const windowMs = options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS;
-  if (options.migrate !== false) await migrateBus(client, schema);
-
   const receivers = new Set<PostgresReceiver>();
-  const groups = new Map<string, Promise<number>>();
-  let closed = false;
-
   const wake = (topic?: string) => {
     for (const receiver of receivers) if (!topic || receiver.topic === topic) receiver.wake();
   };
-  // An empty payload follows a reconnection: anything may have been missed.
-  const unlisten = await client.listen(busChannel(schema), (topic) => wake(topic || undefined));
+  const groups = new Map<string, Promise<number>>();
+  let closed = false;
+
+  let unlisten: () => Promise<void>;
+  try {
+    if (options.migrate !== false) await migrateBus(client, schema);
+    // An empty payload follows a reconnection: anything may have been missed.
+    unlisten = await client.listen(busChannel(schema), (topic) => wake(topic || undefined));
+  } catch (error) {
+    if (options.ownsClient) await client.close().catch(() => {});
+    throw error;
+  }
 
   const acks = createAckBatcher<q.Settled>(async (deliveries) => {
     await client.query(q.ack(schema, deliveries));

@@ -2,7 +2,7 @@ import type { Query } from '../../store/index.js';
 import { type Envelope, PRIORITIES } from '../transport.js';
 import { NOW_MS } from './schema.js';
 
-/** Every statement of the PostgreSQL adapter; the work is done by the functions of schema.ts. */
+// Every statement of the PostgreSQL adapter; the work is done by the functions of schema.ts.
 
 export function send(schema: string, envelopes: readonly Envelope[], windowMs: number): Query {
   return {
