@@ -60,6 +60,14 @@ export { createRedisNotifier, type RedisNotifierOptions } from './redis/redis-no
 export { createRedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
 export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
 export {
+  createPostgresTransport,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  migrateBus,
+  type PostgresTransportOptions,
+  sendInTransaction,
+} from './postgres/postgres-transport.js';
+export { busMigrations } from './postgres/schema.js';
+export {
   BusFullError,
   type BusTransport,
   type Envelope,
