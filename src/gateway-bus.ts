@@ -6,18 +6,35 @@ import {
   createCompositeTransport,
   createMemoryTransport,
   createNatsTransport,
+  createPostgresTransport,
   createRedisTransport,
   type GatewayBus,
 } from './bus/index.js';
 import type { Config } from './config/index.js';
 import type { Logger } from './observability/index.js';
-import type { EventStore } from './store/index.js';
+import type { EventStore, SqlClient } from './store/index.js';
 
 type AdapterName = Exclude<Config['BUS'], 'composite'>;
 
+interface TransportDeps {
+  /** The store's database, for the queue tables of BUS=database. */
+  views: SqlClient;
+  logger: Logger;
+}
+
 /** One adapter, as configured (its URL checked present by the config schema). */
-async function openAdapter(name: AdapterName, config: Config): Promise<BusTransport> {
+async function openAdapter(
+  name: AdapterName,
+  config: Config,
+  deps: TransportDeps,
+): Promise<BusTransport> {
   switch (name) {
+    case 'database':
+      return createPostgresTransport({
+        client: deps.views,
+        schema: config.DATABASE_SCHEMA,
+        onBackgroundError: (error) => deps.logger.warn('bus queue background error', { error }),
+      });
     case 'memory':
       return createMemoryTransport();
     case 'redis':
@@ -31,7 +48,7 @@ async function openAdapter(name: AdapterName, config: Config): Promise<BusTransp
         prefix: config.BUS_PREFIX,
       });
     default:
-      throw new Error(`BUS=${name} is not available yet: use BUS=memory, redis or nats`);
+      throw new Error(`BUS=${name} is not available yet: use BUS=database, memory, redis or nats`);
   }
 }
 
@@ -58,8 +75,8 @@ function parseRoutes(text: string): CompositeRoutes {
 const ADAPTERS: readonly AdapterName[] = ['database', 'memory', 'redis', 'nats', 'amqp'];
 
 /** The configured transport: one adapter, or several routed by BUS_ROUTES. */
-async function openTransport(config: Config): Promise<BusTransport> {
-  if (config.BUS !== 'composite') return openAdapter(config.BUS, config);
+async function openTransport(config: Config, deps: TransportDeps): Promise<BusTransport> {
+  if (config.BUS !== 'composite') return openAdapter(config.BUS, config, deps);
   const routes = parseRoutes(required(config.BUS_ROUTES, 'BUS_ROUTES'));
   const names = new Set([routes.default, ...routes.routes.map((route) => route.adapter)]);
   const adapters: Record<string, BusTransport> = {};
@@ -70,7 +87,7 @@ async function openTransport(config: Config): Promise<BusTransport> {
           `BUS_ROUTES names the adapter ${name}: expected one of ${ADAPTERS.join(', ')}`,
         );
       }
-      adapters[name] = await openAdapter(name as AdapterName, config);
+      adapters[name] = await openAdapter(name as AdapterName, config, deps);
     }
   } catch (error) {
     for (const adapter of Object.values(adapters)) await adapter.close().catch(() => {});
@@ -85,9 +102,9 @@ async function openTransport(config: Config): Promise<BusTransport> {
  */
 export async function openGatewayBus(
   config: Config,
-  deps: { store: EventStore; logger: Logger; instance: string },
+  deps: { store: EventStore; views: SqlClient; logger: Logger; instance: string },
 ): Promise<GatewayBus> {
-  const transport = await openTransport(config);
+  const transport = await openTransport(config, deps);
   return createBus(transport, {
     store: deps.store,
     log: deps.logger.child({ component: 'bus' }),
@@ -102,10 +119,10 @@ export async function openGatewayBus(
  */
 export async function openOperatorBus(
   config: Config,
-  deps: { store: EventStore; logger: Logger },
+  deps: { store: EventStore; views: SqlClient; logger: Logger },
 ): Promise<GatewayBus> {
   const transport =
-    config.BUS === 'memory' ? unreachableInProcessBus() : await openTransport(config);
+    config.BUS === 'memory' ? unreachableInProcessBus() : await openTransport(config, deps);
   return createBus(transport, {
     store: deps.store,
     log: deps.logger,

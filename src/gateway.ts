@@ -23,7 +23,7 @@ import {
   createRateLimiter,
   migrateAuthTables,
 } from './auth/index.js';
-import type { GatewayBus } from './bus/index.js';
+import { type GatewayBus, migrateBus } from './bus/index.js';
 import { type Config, httpTimeouts } from './config/index.js';
 import { openWithRetry } from './database-retry.js';
 import { createHostedExecutor, type HostedExecutor } from './executors/index.js';
@@ -161,7 +161,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     cleanups.push(() => lifecycle.stop());
 
     // Consumers drain before the store closes (cleanups run in reverse).
-    const bus = await openGatewayBus(config, { store, logger, instance });
+    const bus = await openGatewayBus(config, { store, views: db.views, logger, instance });
     cleanups.push(() => bus.close(config.SHUTDOWN_TIMEOUT_MS));
 
     const authServer = issuer
@@ -562,7 +562,7 @@ export async function openOperatorDeadLetters(
 ): Promise<{ deadLetters: GatewayBus['deadLetters']; close: () => Promise<void> }> {
   const db = await openDatabase(config, logger, 'cli');
   try {
-    const bus = await openOperatorBus(config, { store: db.store, logger });
+    const bus = await openOperatorBus(config, { store: db.store, views: db.views, logger });
     return {
       deadLetters: bus.deadLetters,
       close: async () => {
@@ -583,6 +583,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
     await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     await createSqlInstanceLeases(db.views, config.DATABASE_SCHEMA);
     await migrateAuthTables(db.views, config.DATABASE_SCHEMA);
+    await migrateBus(db.views, config.DATABASE_SCHEMA);
     return db.kind;
   } finally {
     await db.close();

@@ -56,9 +56,6 @@ export {
   type NatsTransportOptions,
 } from './nats/nats-transport.js';
 export { createMemoryNotifier, type Notifier } from './notifier.js';
-export { createRedisNotifier, type RedisNotifierOptions } from './redis/redis-notifier.js';
-export { createRedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
-export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
 export {
   createPostgresTransport,
   DEFAULT_IDEMPOTENCY_WINDOW_MS,
@@ -67,6 +64,9 @@ export {
   sendInTransaction,
 } from './postgres/postgres-transport.js';
 export { busMigrations } from './postgres/schema.js';
+export { createRedisNotifier, type RedisNotifierOptions } from './redis/redis-notifier.js';
+export { createRedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
+export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
 export {
   BusFullError,
   type BusTransport,

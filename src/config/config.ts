@@ -115,7 +115,7 @@ const SettingsSchema = z.object({
    * database (PGlite or PostgreSQL: durable, no other service); `memory` (in-process, lost
    * on exit); `redis`, `nats`, `amqp` (their URL below); `composite` (BUS_ROUTES).
    */
-  BUS: z.enum(['database', 'memory', 'redis', 'nats', 'amqp', 'composite']).default('memory'),
+  BUS: z.enum(['database', 'memory', 'redis', 'nats', 'amqp', 'composite']).default('database'),
   /**
    * With BUS=composite, which adapter carries which topics: JSON
    * `{"strategy":"first-match"|"fan-out","routes":[{"topics":["push.*"],"tenants":["acme"],"adapter":"redis"}],"default":"database"}`.
