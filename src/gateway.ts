@@ -23,7 +23,7 @@ import {
   createRateLimiter,
   migrateAuthTables,
 } from './auth/index.js';
-import { createBus, createMemoryTransport, type GatewayBus } from './bus/index.js';
+import { type GatewayBus, migrateBus } from './bus/index.js';
 import { type Config, httpTimeouts } from './config/index.js';
 import { openWithRetry } from './database-retry.js';
 import { createHostedExecutor, type HostedExecutor } from './executors/index.js';
@@ -33,6 +33,7 @@ import {
   createGatewayAuthenticator,
   issuerConfigs,
 } from './gateway-auth.js';
+import { openGatewayBus, openOperatorBus } from './gateway-bus.js';
 import { startGatewayPush } from './gateway-push.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import {
@@ -161,11 +162,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     cleanups.push(() => lifecycle.stop());
 
     // Consumers drain before the store closes (cleanups run in reverse).
-    const bus = createBus(createMemoryTransport(), {
-      store,
-      log: logger.child({ component: 'bus' }),
-      consumerName: instance,
-    });
+    const bus = await openGatewayBus(config, { store, views: db.views, logger, instance });
     cleanups.push(() => bus.close(config.SHUTDOWN_TIMEOUT_MS));
 
     const authServer = issuer
@@ -295,6 +292,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         shutdown: shutdown.signal,
       },
       mcp: (request, caller) => mcp.handle(request, caller),
+      bus,
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
@@ -573,6 +571,27 @@ export async function openEventStore(
   return { store: db.store, views: db.views, close: () => db.close() };
 }
 
+/** The bus's dead letters for the CLI: the configured store and transport, no consumers. */
+export async function openOperatorDeadLetters(
+  config: Config,
+  logger: Logger,
+): Promise<{ deadLetters: GatewayBus['deadLetters']; close: () => Promise<void> }> {
+  const db = await openDatabase(config, logger, 'cli');
+  try {
+    const bus = await openOperatorBus(config, { store: db.store, views: db.views, logger });
+    return {
+      deadLetters: bus.deadLetters,
+      close: async () => {
+        await bus.close(0);
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
 /** Applies every pending migration (event store and read models), then closes (`migrate`). */
 export async function migrateDatabase(config: Config, logger: Logger): Promise<string> {
   const db = await openDatabase(config, logger, 'migrate');
@@ -580,6 +599,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
     await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     await createSqlInstanceLeases(db.views, config.DATABASE_SCHEMA);
     await migrateAuthTables(db.views, config.DATABASE_SCHEMA);
+    await migrateBus(db.views, config.DATABASE_SCHEMA);
     return db.kind;
   } finally {
     await db.close();

@@ -4,7 +4,6 @@ import {
   type Consumer,
   type ConsumerOptions,
   type ConsumerStats,
-  type MessageHandler,
   PermanentFailure,
   type RetryPolicy,
 } from './bus.js';
@@ -56,7 +55,6 @@ export class BusConsumer implements Consumer {
 
   constructor(
     readonly topic: string,
-    private readonly handler: MessageHandler,
     private readonly options: ConsumerOptions,
     private readonly deps: ConsumerDeps,
   ) {

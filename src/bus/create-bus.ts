@@ -152,7 +152,7 @@ export function createBus(transport: BusTransport, options: CreateBusOptions): G
     publishBatch,
     async subscribe(topic, handler, consumerOptions) {
       if (closed) throw new Error('the bus is closed');
-      const consumer = new BusConsumer(topic, handler as MessageHandler, consumerOptions, {
+      const consumer = new BusConsumer(topic, consumerOptions, {
         transport,
         pipeline: consumePipeline(handler as MessageHandler),
         deadLetters,

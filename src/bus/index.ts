@@ -20,6 +20,11 @@ export {
   type PublishReceipt,
   type RetryPolicy,
 } from './bus.js';
+export {
+  type CompositeRoutes,
+  CompositeRoutesSchema,
+  createCompositeTransport,
+} from './composite-transport.js';
 export { ONLY_GROUP_HEADER } from './consumer.js';
 export {
   type CreateBusOptions,
@@ -46,6 +51,21 @@ export {
   type MemoryBrokerOptions,
 } from './memory/memory-transport.js';
 export type { BusMiddleware, ConsumeContext, Middleware, PublishContext } from './middleware.js';
+export {
+  createNatsTransport,
+  type NatsTransportOptions,
+} from './nats/nats-transport.js';
+export { createMemoryNotifier, type Notifier } from './notifier.js';
+export {
+  createPostgresTransport,
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  migrateBus,
+  type PostgresTransportOptions,
+  sendInTransaction,
+} from './postgres/postgres-transport.js';
+export { busMigrations } from './postgres/schema.js';
+export { createRedisNotifier, type RedisNotifierOptions } from './redis/redis-notifier.js';
+export { createRedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
 export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
 export {
   BusFullError,

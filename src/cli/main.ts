@@ -1,11 +1,17 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { migrateDatabase, openEventStore, startGateway } from '../gateway.js';
+import {
+  migrateDatabase,
+  openEventStore,
+  openOperatorDeadLetters,
+  startGateway,
+} from '../gateway.js';
 import { createLogger } from '../observability/index.js';
 import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
 import { auditTable } from './audit-table.js';
 import { registerCardCommands } from './card-commands.js';
+import { registerDlqCommands } from './dlq-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
@@ -52,6 +58,15 @@ registerKeyCommands(program, openOperatorDatabase);
 registerOAuthCommands(program, openOperatorDatabase);
 registerCardCommands(program);
 registerMcpCommand(program, startGateway);
+registerDlqCommands(program, async () => {
+  const config = loadConfig();
+  return openOperatorDeadLetters(config, createLogger({ level: 'warn' })).catch(
+    (error: unknown) => {
+      const url = error instanceof DataDirLockedError ? error.owner?.url : undefined;
+      throw withHint(error, `Ask the running gateway instead: add --url ${url ?? '<its URL>'}`);
+    },
+  );
+});
 
 /** The configured database, for commands that manage what lives beside the events. */
 async function openOperatorDatabase() {

@@ -140,6 +140,26 @@ const SettingsSchema = z.object({
   PUSH_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
   /** Lifetime of the JWT each notification carries (`exp` − `iat`). */
   PUSH_JWT_TTL_S: z.coerce.number().int().min(10).max(3_600).default(300),
+  /**
+   * What carries the bus's messages (push deliveries): `database`, a queue in the store's own
+   * database (PGlite or PostgreSQL: durable, no other service); `memory` (in-process, lost
+   * on exit); `redis`, `nats`, `amqp` (their URL below); `composite` (BUS_ROUTES).
+   */
+  BUS: z.enum(['database', 'memory', 'redis', 'nats', 'amqp', 'composite']).default('database'),
+  /**
+   * With BUS=composite, which adapter carries which topics: JSON
+   * `{"strategy":"first-match"|"fan-out","routes":[{"topics":["push.*"],"tenants":["acme"],"adapter":"redis"}],"default":"database"}`.
+   */
+  BUS_ROUTES: z.string().min(1).optional(),
+  /** Names the bus's queues, streams and exchanges: instances of one gateway share it. */
+  BUS_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/)
+    .default('a2a-gateway'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** One or more NATS servers, comma-separated: nats://127.0.0.1:4222. */
+  NATS_URL: z.string().min(1).optional(),
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
 });
 
 /** A `PUSH_ALLOW_HOSTS` entry: a name or address, IPv6 in brackets, and an optional port. */
@@ -155,7 +175,24 @@ export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
       path: ['HTTP_HEADERS_TIMEOUT_MS'],
       message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${request})`,
     });
-  // Heartbeats are what keep a quiet SSE stream from looking idle.
+  for (const [adapter, variable] of [
+    ['redis', 'REDIS_URL'],
+    ['nats', 'NATS_URL'],
+    ['amqp', 'AMQP_URL'],
+  ] as const) {
+    if (config.BUS === adapter && !config[variable])
+      ctx.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: `BUS=${adapter} needs ${variable}`,
+      });
+  }
+  if (config.BUS === 'composite' && !config.BUS_ROUTES)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BUS_ROUTES'],
+      message: 'BUS=composite needs BUS_ROUTES',
+    });
   if (config.PUSH_RETRY_BASE_MS > config.PUSH_RETRY_MAX_MS)
     ctx.addIssue({
       code: 'custom',
@@ -169,6 +206,7 @@ export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
         path: ['PUSH_ALLOW_HOSTS'],
         message: `${entry} is not a host or host:port (IPv6 in brackets)`,
       });
+  // Heartbeats are what keep a quiet SSE stream from looking idle.
   const { HTTP_IDLE_TIMEOUT_MS: idle, SSE_HEARTBEAT_MS: heartbeat } = config;
   if (idle > 0 && idle <= heartbeat)
     ctx.addIssue({

@@ -2,12 +2,14 @@ import { Hono } from 'hono';
 import type { JSONWebKeySet } from 'jose';
 import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
 import type { ApiKeyStore, AuthorizationServer, Principal } from '../auth/index.js';
+import type { BusHealth, DeadLetterAdmin } from '../bus/index.js';
 import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
+import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
 
 export interface AppDependencies {
@@ -34,11 +36,13 @@ export interface AppDependencies {
    * composition root builds it: `mcp-server/` is a peer of `http/`.
    */
   mcp?: (request: Request, caller: Principal) => Promise<Response>;
+  /** The bus: its health in /healthz, its dead letters at `/admin/dead-letters` (admin scope). */
+  bus?: { health(): Promise<BusHealth>; deadLetters: DeadLetterAdmin };
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
 export function createApp(deps: AppDependencies): Hono<RpcEnv> {
-  const { store, storeKind, logger, a2a, auth, apiKeys, authServer, agentHealth, mcp } = deps;
+  const { store, storeKind, logger, a2a, auth, apiKeys, authServer, agentHealth, mcp, bus } = deps;
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
 
@@ -68,6 +72,7 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
         store: storeKind,
         ...store.stats(),
         ...(agentHealth ? { agents: agentHealth() } : {}),
+        ...(bus ? { bus: await bus.health() } : {}),
       });
     } catch (error) {
       logger.warn('health check failed', { error });
@@ -103,6 +108,12 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   if (apiKeys)
     mountAdminRoutes(app, {
       apiKeys,
+      ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+    });
+
+  if (bus)
+    mountDeadLetterRoutes(app, {
+      deadLetters: bus.deadLetters,
       ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     });
 
