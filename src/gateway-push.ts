@@ -23,7 +23,10 @@ export interface GatewayPush {
    * authorization server (which serves the same ring there) is off.
    */
   jwks: () => Promise<JSONWebKeySet>;
-  /** Stops publishing, lets deliveries in flight finish, closes the connections. */
+  /**
+   * Stops publishing, lets deliveries in flight finish (within `SHUTDOWN_TIMEOUT_MS`), then
+   * closes the connections: a delivery cut short comes back from the bus later.
+   */
   stop(): Promise<void>;
 }
 
@@ -109,7 +112,14 @@ export async function startGatewayPush(
     jwks: () => ring.publicJwks(),
     async stop() {
       await started.dispatcher.stop();
-      await started.delivery.drain();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        started.delivery.drain(),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
       await sender.close();
     },
   };

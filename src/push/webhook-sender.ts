@@ -61,6 +61,7 @@ export interface WebhookSenderOptions {
 
 export interface WebhookSender {
   send(notification: Notification, signal?: AbortSignal): Promise<SendOutcome>;
+  /** Closes every connection; a send still running fails (and is retried by the bus). */
   close(): Promise<void>;
 }
 
@@ -141,7 +142,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       return classify(status, answer, response.headers.location);
     },
     async close() {
-      await Promise.all([guarded.close(), allowListed.close()]).catch(() => {});
+      await Promise.all([guarded.destroy(), allowListed.destroy()]).catch(() => {});
     },
   };
 }
