@@ -260,6 +260,19 @@ describe('push notifications end to end: a real gateway, the SDK client, loopbac
       expect(payload.body_sha256).toBe(createHash('sha256').update(request.body).digest('hex'));
     }
     expect(ids.size).toBe(got.length);
+
+    // Stored with the submission, in its append: nothing the task did can have passed it.
+    const timeline: JsonBody = await (await fetch(`${gateway.url}/tasks/${task.id}/events`)).json();
+    const [submitted, configured] = timeline.events;
+    expect([submitted.type, configured.type]).toEqual(['task.submitted', 'task.push_config_set']);
+    expect(configured.correlationId).toBe(submitted.correlationId);
+    // The audit says a secret was set, not what it is.
+    expect(configured.data.config).toMatchObject({
+      id: task.id,
+      token: '[redacted]',
+      authentication: { scheme: 'Bearer', credentials: '[redacted]' },
+    });
+    expect(JSON.stringify(timeline)).not.toContain('cred-ordered');
   });
 
   it('retries a webhook that answers 503 twice, then 200: one notification, the same id', async () => {
