@@ -1,4 +1,9 @@
 export {
+  type AmqpTransport,
+  type AmqpTransportOptions,
+  createAmqpTransport,
+} from './amqp/amqp-transport.js';
+export {
   createMemoryTransport,
   MemoryBroker,
   type MemoryBrokerOptions,
