@@ -53,6 +53,8 @@ export class AmqpReceiver implements Receiver {
   private channelGone = false;
   private pumping = false;
   private closing?: Promise<void>;
+  /** Why this receiver gets nothing any more though nobody closed it. */
+  private broken?: string;
 
   private constructor(
     private readonly channel: Channel,
@@ -64,6 +66,7 @@ export class AmqpReceiver implements Receiver {
     channel.on('error', () => {});
     channel.once('close', () => {
       // The broker returns what the channel held; nothing in hand can be settled any more.
+      if (!this.closed) this.broken ??= 'its channel closed';
       this.channelGone = true;
       this.tag = undefined;
       this.waiting.length = 0;
@@ -82,6 +85,11 @@ export class AmqpReceiver implements Receiver {
     const receiver = new AmqpReceiver(channel, queue, options, deliver, host);
     await receiver.reconcile();
     return receiver;
+  }
+
+  /** Set when the receiver stopped receiving without being closed: `health` reports it. */
+  get trouble(): string | undefined {
+    return this.broken && `${this.options.consumer} on ${this.queue}: ${this.broken}`;
   }
 
   /** Messages the broker counts as unacknowledged through this receiver. */
@@ -148,8 +156,8 @@ export class AmqpReceiver implements Receiver {
 
   private onMessage(message: ConsumeMessage | null): void {
     if (message === null) {
-      // Cancelled by the broker (the queue was deleted).
       this.tag = undefined;
+      if (!this.closed) this.broken = 'consumer cancelled by the broker (queue deleted?)';
       return;
     }
     if (this.closed || this.channelGone) return;
@@ -222,7 +230,8 @@ export class AmqpReceiver implements Receiver {
       await this.host.delay(this.queue, message, envelope, dueAt, deliveries);
     } catch {
       // No copy stored: keep the original unacknowledged and give it back when due. If this
-      // process ends first, the broker gives it back when the channel closes.
+      // process ends (or the receiver closes) first, the broker takes it back with the channel.
+      if (this.closed) return;
       const timer = setTimeout(
         () => {
           this.fallbackTimers.delete(timer);

@@ -100,7 +100,8 @@ export async function createAmqpTransport(options: AmqpTransportOptions): Promis
 
   const host: ReceiverHost = {
     async delay(queue, message, envelope, dueAt, deliveries) {
-      ensureOpen();
+      // Not refused while the transport closes: its receivers finish their releases first.
+      if (state.lost) throw new Error(`RabbitMQ connection lost: ${state.lost}`);
       const target = queueTarget(queue);
       await publisher.publish([
         await toTarget(target, dueAt, message.content, envelope, deliveries),
@@ -135,6 +136,8 @@ export async function createAmqpTransport(options: AmqpTransportOptions): Promis
         await publisher.publish(batch);
       } catch (error) {
         for (const envelope of claimed) window.forget(envelope.topic, envelope.idempotencyKey!);
+        // An exchange deleted under us fails the publish: declare everything again next time.
+        topology.forget();
         throw error;
       }
       for (const { topic, deliverAt } of scheduled) pending.add(topicTarget(topic), deliverAt!);
@@ -200,7 +203,12 @@ export async function createAmqpTransport(options: AmqpTransportOptions): Promis
           );
         }
         if (state.blocked) notes.push(`publishing blocked by the broker: ${state.blocked}`);
-        return { ok: state.blocked === undefined, detail: notes.join('; ') };
+        const troubles = [...receivers].flatMap((receiver) => receiver.trouble ?? []);
+        notes.push(...troubles.map((trouble) => `receiver ${trouble}`));
+        return {
+          ok: state.blocked === undefined && troubles.length === 0,
+          detail: notes.join('; '),
+        };
       } catch (error) {
         const reason = state.lost ?? (error instanceof Error ? error.message : String(error));
         return { ok: false, detail: `${where}: no answer (${reason})` };

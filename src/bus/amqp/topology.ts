@@ -77,6 +77,11 @@ export class AmqpTopology {
     for (let level = 0; level <= top; level += 1) await this.level(level);
   }
 
+  /** Declares everything again on next use (what is on the broker may have been deleted). */
+  forget(): void {
+    this.done.clear();
+  }
+
   private level(level: number): Promise<void> {
     const name = this.names.delayLevel(level);
     const below = level === 0 ? this.names.due : this.names.delayLevel(level - 1);
