@@ -1,3 +1,4 @@
+export type { AmqpReceiver } from './amqp/amqp-receiver.js';
 export {
   type AmqpTransport,
   type AmqpTransportOptions,

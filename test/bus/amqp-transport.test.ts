@@ -3,6 +3,7 @@ import { type ConfirmChannel, connect } from 'amqplib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/bus/amqp/wire.js';
 import type {
+  AmqpReceiver,
   AmqpTransport,
   Envelope,
   ReceiveOptions,
@@ -49,7 +50,7 @@ describe.skipIf(!AMQP_URL)(suiteTitle('RabbitMQ transport: what RabbitMQ adds', 
     topic: string,
     inbox: Held,
     options: Partial<ReceiveOptions> = {},
-  ): Promise<Receiver> {
+  ): Promise<AmqpReceiver> {
     const receiver = await transport.receive(
       topic,
       {
@@ -261,15 +262,15 @@ describe.skipIf(!AMQP_URL)(suiteTitle('RabbitMQ transport: what RabbitMQ adds', 
     const t = topicName();
     const inbox = new Held();
     const receiver = await receive(transport, t, inbox, { prefetch: 2 });
-    const other = new Held(true);
-    await receive(transport, t, other, { group: 'other' });
     await transport.send([envelope(t), envelope(t)]);
     await eventually(() => inbox.deliveries.length === 2, 10_000);
+    // Pausing cancels the consumer; resuming starts another, which the broker counts afresh:
+    // it pushes two of the next three, which wait here while two are still in hand.
     receiver.pause();
+    await receiver.applied();
     receiver.resume();
+    await receiver.applied();
     await transport.send([envelope(t), envelope(t), envelope(t)]);
-    // The consumer started on resume is counted afresh by the broker, which pushes it two
-    // more: they wait here, since two are still in hand.
     const queue = `${namespaces.prefixOf(transport)}.${t}/workers`;
     await withBroker((channel) =>
       eventually(async () => (await channel.checkQueue(queue)).messageCount === 1, 10_000),

@@ -97,6 +97,11 @@ export class AmqpReceiver implements Receiver {
     return this.held.size + this.waiting.length;
   }
 
+  /** Resolves once the broker has applied the last pause or resume (consumer cancelled or started). */
+  applied(): Promise<void> {
+    return this.consumerOps;
+  }
+
   pause(): void {
     this.paused = true;
     this.reconcileQuietly();

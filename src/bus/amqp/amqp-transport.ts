@@ -4,7 +4,6 @@ import type {
   BusTransport,
   Envelope,
   ReceiveOptions,
-  Receiver,
   SendResult,
   TransportDelivery,
   TransportHealth,
@@ -31,6 +30,11 @@ export interface AmqpTransportOptions {
 }
 
 export interface AmqpTransport extends BusTransport {
+  receive(
+    topic: string,
+    options: ReceiveOptions,
+    deliver: (delivery: TransportDelivery) => void,
+  ): Promise<AmqpReceiver>;
   /** Exchanges and queues this transport declared: for teardown and for operators. */
   declared(): { exchanges: string[]; queues: string[] };
 }
@@ -51,7 +55,7 @@ export async function createAmqpTransport(options: AmqpTransportOptions): Promis
   const publisher = new ConfirmedPublisher(
     new ChannelSlot(() => connection.createConfirmChannel()),
   );
-  const topology = new AmqpTopology(names, admin);
+  const topology = new AmqpTopology(names, admin, () => connection.createChannel());
   try {
     await topology.base();
   } catch (error) {
@@ -89,13 +93,15 @@ export async function createAmqpTransport(options: AmqpTransportOptions): Promis
     };
   }
 
-  async function outgoing(envelope: Envelope): Promise<Outgoing> {
+  async function immediate(envelope: Envelope): Promise<Outgoing> {
     const exchange = await topology.topic(envelope.topic);
     const content = encodeEnvelope(envelope);
-    if (envelope.deliverAt !== undefined && envelope.deliverAt > Date.now()) {
-      return toTarget(topicTarget(envelope.topic), envelope.deliverAt, content, envelope, 0);
-    }
     return { exchange, routingKey: '', content, options: publishOptions(envelope, 0) };
+  }
+
+  async function scheduled(envelope: Envelope, deliverAt: number): Promise<Outgoing> {
+    await topology.topic(envelope.topic);
+    return toTarget(topicTarget(envelope.topic), deliverAt, encodeEnvelope(envelope), envelope, 0);
   }
 
   const host: ReceiverHost = {
@@ -116,31 +122,36 @@ export async function createAmqpTransport(options: AmqpTransportOptions): Promis
     async send(envelopes: readonly Envelope[]): Promise<SendResult[]> {
       ensureOpen();
       const results: SendResult[] = [];
-      const batch: Outgoing[] = [];
-      const claimed: Envelope[] = [];
-      const scheduled: Envelope[] = [];
-      try {
-        for (const envelope of envelopes) {
-          const key = envelope.idempotencyKey;
-          if (key !== undefined && !window.claim(envelope.topic, key)) {
-            results.push({ id: envelope.id, duplicate: true });
-            continue;
-          }
-          if (key !== undefined) claimed.push(envelope);
-          results.push({ id: envelope.id, duplicate: false });
-          if (envelope.deliverAt !== undefined && envelope.deliverAt > Date.now()) {
-            scheduled.push(envelope);
-          }
-          batch.push(await outgoing(envelope));
+      const now: Envelope[] = [];
+      const later: Envelope[] = [];
+      for (const envelope of envelopes) {
+        const key = envelope.idempotencyKey;
+        if (key !== undefined && !window.claim(envelope.topic, key)) {
+          results.push({ id: envelope.id, duplicate: true });
+          continue;
         }
-        await publisher.publish(batch);
-      } catch (error) {
-        for (const envelope of claimed) window.forget(envelope.topic, envelope.idempotencyKey!);
+        results.push({ id: envelope.id, duplicate: false });
+        const deliverAt = envelope.deliverAt;
+        (deliverAt !== undefined && deliverAt > Date.now() ? later : now).push(envelope);
+      }
+      // Scheduled envelopes wait for their wait queues to be declared (the first time, a
+      // quorum queue per level): the others of the batch, in order, do not wait for them.
+      const stored = await Promise.allSettled([
+        Promise.all(now.map(immediate)).then((batch) => publisher.publish(batch)),
+        Promise.all(later.map((envelope) => scheduled(envelope, envelope.deliverAt!))).then(
+          (batch) => publisher.publish(batch),
+        ),
+      ]);
+      const failed = stored.find((outcome) => outcome.status === 'rejected');
+      if (failed) {
+        for (const { topic, idempotencyKey } of [...now, ...later]) {
+          if (idempotencyKey !== undefined) window.forget(topic, idempotencyKey);
+        }
         // An exchange deleted under us fails the publish: declare everything again next time.
         topology.forget();
-        throw error;
+        throw failed.reason;
       }
-      for (const { topic, deliverAt } of scheduled) pending.add(topicTarget(topic), deliverAt!);
+      for (const { topic, deliverAt } of later) pending.add(topicTarget(topic), deliverAt!);
       return results;
     },
 
@@ -148,7 +159,7 @@ export async function createAmqpTransport(options: AmqpTransportOptions): Promis
       topic: string,
       receiveOptions: ReceiveOptions,
       deliver: (delivery: TransportDelivery) => void,
-    ): Promise<Receiver> {
+    ): Promise<AmqpReceiver> {
       ensureOpen();
       const { prefetch } = receiveOptions;
       // basic.qos takes 1 to 65535; 0 would mean no bound at all.

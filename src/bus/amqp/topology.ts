@@ -26,10 +26,22 @@ export class AmqpTopology {
   readonly queues = new Set<string>();
   private readonly done = new Map<string, Promise<void>>();
 
+  /** A fresh channel, closed by whoever asked for it. */
+  private readonly spare: { get(): Promise<Channel> };
+
   constructor(
     private readonly names: AmqpNames,
     private readonly admin: ChannelSlot<Channel>,
-  ) {}
+    openChannel: () => Promise<Channel>,
+  ) {
+    this.spare = {
+      get: async () => {
+        const channel = await openChannel();
+        channel.on('error', () => {});
+        return channel;
+      },
+    };
+  }
 
   base(): Promise<void> {
     return this.once('base', async (channel) => {
@@ -71,10 +83,32 @@ export class AmqpTopology {
     return queue;
   }
 
-  /** Delay levels 0 to `top`: each level passes on to the one below, so all must exist. */
+  /**
+   * Delay levels 0 to `top`: each passes on to the one below, so all must exist. A quorum
+   * queue takes tens of milliseconds to declare and a channel answers one declaration at a
+   * time, so each level is declared on a channel of its own, all at once, then linked.
+   */
   async levels(top: number): Promise<void> {
     await this.base();
-    for (let level = 0; level <= top; level += 1) await this.level(level);
+    const linked: Promise<void>[] = [];
+    for (let level = 0; level <= top; level += 1) {
+      const below = level === 0 ? this.base() : this.levelExists(level - 1);
+      const exists = this.levelExists(level);
+      linked.push(
+        this.once(
+          `level ${level} linked`,
+          async (channel) => {
+            await Promise.all([below, exists]);
+            await channel.bindExchange(this.below(level), this.names.delayLevel(level), '', {
+              'x-match': 'all',
+              [delayBitHeader(level)]: '0',
+            });
+          },
+          this.admin,
+        ),
+      );
+    }
+    await Promise.all(linked);
   }
 
   /** Declares everything again on next use (what is on the broker may have been deleted). */
@@ -82,31 +116,45 @@ export class AmqpTopology {
     this.done.clear();
   }
 
-  private level(level: number): Promise<void> {
-    const name = this.names.delayLevel(level);
-    const below = level === 0 ? this.names.due : this.names.delayLevel(level - 1);
-    return this.once(`level ${level}`, async (channel) => {
-      await this.exchange(channel, name, 'headers');
-      await this.queue(channel, name, {
-        'x-queue-type': 'quorum',
-        'x-message-ttl': 2 ** level,
-        'x-dead-letter-exchange': below,
-        // Expired messages move on only once the next hop confirmed them.
-        'x-dead-letter-strategy': 'at-least-once',
-        'x-overflow': 'reject-publish',
-      });
-      await channel.bindQueue(name, name, '', { 'x-match': 'all', [delayBitHeader(level)]: '1' });
-      await channel.bindExchange(below, name, '', {
-        'x-match': 'all',
-        [delayBitHeader(level)]: '0',
-      });
-    });
+  private below(level: number): string {
+    return level === 0 ? this.names.due : this.names.delayLevel(level - 1);
   }
 
-  private once(key: string, declare: (channel: Channel) => Promise<void>): Promise<void> {
+  private levelExists(level: number): Promise<void> {
+    const name = this.names.delayLevel(level);
+    return this.once(
+      `level ${level}`,
+      async (channel) => {
+        try {
+          await this.exchange(channel, name, 'headers');
+          await this.queue(channel, name, {
+            'x-queue-type': 'quorum',
+            'x-message-ttl': 2 ** level,
+            'x-dead-letter-exchange': this.below(level),
+            // Expired messages move on only once the next hop confirmed them.
+            'x-dead-letter-strategy': 'at-least-once',
+            'x-overflow': 'reject-publish',
+          });
+          await channel.bindQueue(name, name, '', {
+            'x-match': 'all',
+            [delayBitHeader(level)]: '1',
+          });
+        } finally {
+          await channel.close().catch(() => {});
+        }
+      },
+      this.spare,
+    );
+  }
+
+  private once(
+    key: string,
+    declare: (channel: Channel) => Promise<void>,
+    on: { get(): Promise<Channel> } = this.admin,
+  ): Promise<void> {
     let pending = this.done.get(key);
     if (!pending) {
-      pending = this.admin.get().then(declare);
+      pending = on.get().then(declare);
       this.done.set(key, pending);
       // A failed declaration is tried again by the next caller.
       pending.catch(() => this.done.delete(key));
