@@ -81,8 +81,8 @@ export class AmqpReceiver implements Receiver {
     deliver: (delivery: TransportDelivery) => void,
     host: ReceiverHost,
   ): Promise<AmqpReceiver> {
-    await channel.prefetch(options.prefetch);
     const receiver = new AmqpReceiver(channel, queue, options, deliver, host);
+    await channel.prefetch(options.prefetch);
     await receiver.reconcile();
     return receiver;
   }
@@ -97,7 +97,7 @@ export class AmqpReceiver implements Receiver {
     return this.held.size + this.waiting.length;
   }
 
-  /** Resolves once the broker has applied the last pause or resume (consumer cancelled or started). */
+  /** Resolves once the broker applied the last pause or resume (consumer cancelled, started). */
   applied(): Promise<void> {
     return this.consumerOps;
   }
@@ -143,8 +143,8 @@ export class AmqpReceiver implements Receiver {
   private async applyConsumerState(): Promise<void> {
     if (this.channelGone) return;
     const wanted = !this.paused && !this.closed;
-    // Not before what was pushed earlier is handed over: that keeps what the broker pushed
-    // to this receiver and not yet handed over below one prefetch.
+    // A new consumer only once all the last one was pushed is handed over: what waits here
+    // for room then never exceeds one prefetch.
     if (wanted && this.tag === undefined && this.waiting.length === 0) {
       this.generation += 1;
       const tag = `${this.options.consumer}#${this.generation}`;

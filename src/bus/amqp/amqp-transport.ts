@@ -121,6 +121,8 @@ export async function createAmqpTransport(options: AmqpTransportOptions): Promis
 
     async send(envelopes: readonly Envelope[]): Promise<SendResult[]> {
       ensureOpen();
+      // A name RabbitMQ cannot carry fails the whole batch before any of it is sent.
+      for (const envelope of envelopes) names.topicExchange(envelope.topic);
       const results: SendResult[] = [];
       const now: Envelope[] = [];
       const later: Envelope[] = [];
@@ -192,8 +194,9 @@ export async function createAmqpTransport(options: AmqpTransportOptions): Promis
         return 0;
       }
       let inHand = 0;
-      for (const receiver of receivers)
+      for (const receiver of receivers) {
         if (receiver.queue === queue) inHand += receiver.unacknowledged;
+      }
       return ready + inHand + pending.count(queueTarget(queue)) + pending.count(topicTarget(topic));
     },
 
