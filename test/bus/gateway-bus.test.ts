@@ -20,7 +20,7 @@ const SERVICES = {
 } as const;
 
 /** What BUS=… builds, from the environment as the gateway reads it, round trip included. */
-describe('the bus the configuration asks for', () => {
+describe('the bus the configuration asks for', { timeout: 120_000 }, () => {
   const logger = createLogger({ level: 'silent' });
   const pglite = new PGlite();
   const views = createPgliteClient(pglite, { owned: false });

@@ -66,7 +66,9 @@ describe.skipIf(!DATABASE_URL)(
       await client.close();
     });
 
-    it('lists a dead letter, retries it through the queue, and refuses what it cannot do', async () => {
+    it('lists a dead letter, retries it through the queue, and refuses what it cannot do', {
+      timeout: 180_000,
+    }, async () => {
       const { id } = await bus.publish({ topic: 'push.deliver', payload: 'hello' });
       const entryId = `push:${id}`;
       await eventually(
