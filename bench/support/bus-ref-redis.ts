@@ -35,8 +35,9 @@ export async function redisReference(url: string, stream: string): Promise<Subje
             await room.wait(BLOCK_MS);
             continue;
           }
-          const reply = (await blocking
-            .xreadgroup(
+          let reply: [string, [string, string[]][]][] | null;
+          try {
+            reply = (await blocking.xreadgroup(
               'GROUP',
               GROUP,
               'bench',
@@ -47,19 +48,24 @@ export async function redisReference(url: string, stream: string): Promise<Subje
               'STREAMS',
               stream,
               '>',
-            )
-            .catch((error: unknown) => {
-              if (!stopped) process.stderr.write(`redis reference read failed: ${String(error)}\n`);
-              return null;
-            })) as [string, [string, string[]][]][] | null;
+            )) as typeof reply;
+          } catch (error) {
+            if (stopped) return;
+            process.stderr.write(`redis reference read failed: ${String(error)}\n`);
+            await room.wait(100);
+            continue;
+          }
           for (const [, entries] of reply ?? []) {
             for (const [id, fields] of entries) {
               unacked += 1;
               onPayload(JSON.parse(fields[1]!) as Payload);
-              void commands.xack(stream, GROUP, id).finally(() => {
-                unacked -= 1;
-                room.wake();
-              });
+              void commands
+                .xack(stream, GROUP, id)
+                .catch(() => {})
+                .finally(() => {
+                  unacked -= 1;
+                  room.wake();
+                });
             }
           }
         }
