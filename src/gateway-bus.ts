@@ -2,6 +2,7 @@ import {
   type BusTransport,
   type CompositeRoutes,
   CompositeRoutesSchema,
+  createAmqpTransport,
   createBus,
   createCompositeTransport,
   createMemoryTransport,
@@ -47,8 +48,11 @@ async function openAdapter(
         servers: required(config.NATS_URL, 'NATS_URL'),
         prefix: config.BUS_PREFIX,
       });
-    default:
-      throw new Error(`BUS=${name} is not available yet: use BUS=database, memory, redis or nats`);
+    case 'amqp':
+      return createAmqpTransport({
+        url: required(config.AMQP_URL, 'AMQP_URL'),
+        prefix: config.BUS_PREFIX,
+      });
   }
 }
 

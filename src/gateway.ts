@@ -74,7 +74,7 @@ export interface Gateway {
   agents: readonly HostedAgent[];
   /** The MCP face: `/mcp` serves it over HTTP; the CLI's `mcp` command connects stdio to it. */
   mcp: Pick<McpFace, 'connect' | 'sessions'>;
-  /** Work between processes (push deliveries); its dead letters for the admin API and CLI. */
+  /** Work between processes (run jobs); its dead letters for the admin API and CLI. */
   bus: GatewayBus;
   /** What is open now: subscriptions, live listeners and SSE streams (to watch for leaks). */
   stats(): GatewayStats;
@@ -148,6 +148,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     let onCardChange = () => {};
     await startExecutors(agents, executors, store, logger, () => onCardChange());
 
+    // Consumers drain before the store closes (cleanups run in reverse), and after the
+    // lifecycle, which stops taking run jobs before it stops its runs.
+    const bus = await openGatewayBus(config, { store, views: db.views, logger, instance });
+    cleanups.push(() => bus.close(config.SHUTDOWN_TIMEOUT_MS));
+
     const lifecycle = createTaskLifecycle({
       store,
       commands,
@@ -156,14 +161,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       runtimeFor: (agent) => runtimes.get(agent),
       instance,
       leaseMs: config.RUN_LEASE_MS,
+      bus,
       logger,
     });
     await lifecycle.start();
     cleanups.push(() => lifecycle.stop());
-
-    // Consumers drain before the store closes (cleanups run in reverse).
-    const bus = await openGatewayBus(config, { store, views: db.views, logger, instance });
-    cleanups.push(() => bus.close(config.SHUTDOWN_TIMEOUT_MS));
 
     const authServer = issuer
       ? await createAuthorizationServer({

@@ -25,6 +25,13 @@ export interface CreateBusOptions {
   maxPendingPublishes?: number;
   /** How long a publisher waits for room before `BusBackpressureError`. Default 10 s. */
   publishTimeoutMs?: number;
+  /** Most publishers waiting for room; more are refused at once. Default `maxPendingPublishes`. */
+  maxWaitingPublishes?: number;
+}
+
+interface Waiter {
+  count: number;
+  wake: () => void;
 }
 
 export interface GatewayBus extends Bus {
@@ -48,8 +55,9 @@ export function createBus(transport: BusTransport, options: CreateBusOptions): G
   const maxPending = options.maxPendingPublishes ?? 1_000;
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
   const consumerName = options.consumerName ?? `consumer-${randomUUID().slice(0, 8)}`;
+  const maxWaiting = options.maxWaitingPublishes ?? maxPending;
   let pending = 0;
-  const roomWaiters: (() => void)[] = [];
+  const waiters: Waiter[] = [];
   let closed = false;
 
   const prepare = compose<PublishContext>(
@@ -87,29 +95,58 @@ export function createBus(transport: BusTransport, options: CreateBusOptions): G
     };
   }
 
-  /** Waits, bounded, until `count` more messages may be on their way. */
-  async function room(count: number, deadline: number): Promise<void> {
-    while (pending > 0 && pending + count > maxPending) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new BusBackpressureError(
-          `the bus has ${pending} messages on their way (bound ${maxPending}): publish later`,
-        );
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        roomWaiters.push(() => {
+  /**
+   * Reserves room for `count` messages on their way to the transport. Publishers beyond the
+   * bound queue in arrival order, each woken only when the room it needs is free; beyond
+   * `maxWaitingPublishes` of them, or after `publishTimeoutMs`, a publish is refused at once:
+   * under overload the excess costs an error, not memory.
+   */
+  function acquire(count: number): Promise<void> | undefined {
+    if (waiters.length === 0 && (pending === 0 || pending + count <= maxPending)) {
+      pending += count;
+      return undefined;
+    }
+    if (waiters.length >= maxWaiting) {
+      return Promise.reject(
+        new BusBackpressureError(
+          `the bus has ${pending} messages on their way and ${waiters.length} publishers waiting (bounds ${maxPending}, ${maxWaiting}): publish later`,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        count,
+        wake: () => {
           clearTimeout(timer);
           resolve();
-        });
-      });
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = waiters.indexOf(waiter);
+        if (index >= 0) waiters.splice(index, 1);
+        reject(
+          new BusBackpressureError(
+            `no room on the bus within ${publishTimeoutMs} ms (${pending} messages on their way, bound ${maxPending}): publish later`,
+          ),
+        );
+      }, publishTimeoutMs);
+      waiters.push(waiter);
+    });
+  }
+
+  function free(count: number): void {
+    pending -= count;
+    for (let next = waiters[0]; next; next = waiters[0]) {
+      if (pending > 0 && pending + next.count > maxPending) break;
+      waiters.shift();
+      pending += next.count;
+      next.wake();
     }
   }
 
   async function sendWithRoom(envelopes: Envelope[]): Promise<PublishReceipt[]> {
     const deadline = Date.now() + publishTimeoutMs;
-    await room(envelopes.length, deadline);
-    pending += envelopes.length;
+    await acquire(envelopes.length);
     try {
       for (let wait = 25; ; wait = Math.min(wait * 2, 1_000)) {
         try {
@@ -123,8 +160,7 @@ export function createBus(transport: BusTransport, options: CreateBusOptions): G
         }
       }
     } finally {
-      pending -= envelopes.length;
-      for (const wake of roomWaiters.splice(0)) wake();
+      free(envelopes.length);
     }
   }
 

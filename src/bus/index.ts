@@ -1,3 +1,9 @@
+export type { AmqpReceiver } from './amqp/amqp-receiver.js';
+export {
+  type AmqpTransport,
+  type AmqpTransportOptions,
+  createAmqpTransport,
+} from './amqp/amqp-transport.js';
 export {
   authorizeTopics,
   BusPublishRefused,

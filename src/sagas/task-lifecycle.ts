@@ -1,3 +1,4 @@
+import type { Bus } from '../bus/index.js';
 import type { StoredEvent } from '../events/index.js';
 import { RunAborted } from '../executors/index.js';
 import type { Logger } from '../observability/index.js';
@@ -15,8 +16,16 @@ import {
   type TaskView,
 } from '../tasks/index.js';
 import type { InstanceLeases } from './instance-leases.js';
+import { createRunJobs } from './run-jobs.js';
 import { gatewayNote } from './run-reports.js';
-import { type AgentRuntime, runTask, sagaContext, tryTaskCommand } from './task-run.js';
+import {
+  type AgentRuntime,
+  causeOf,
+  type RunCause,
+  runTask,
+  sagaContext,
+  tryTaskCommand,
+} from './task-run.js';
 
 export interface TaskLifecycleOptions {
   store: EventStore;
@@ -32,12 +41,20 @@ export interface TaskLifecycleOptions {
    * the runs of an instance that died wait before another instance takes them over.
    */
   leaseMs?: number;
+  /**
+   * Where runs wait for an instance (topic `task.run`): a message this instance stores is
+   * queued there and run by whichever instance takes it. Without one, it runs here.
+   */
+  bus?: Pick<Bus, 'publish' | 'subscribe'>;
   logger: Logger;
   now?: () => Date;
 }
 
 export interface TaskLifecycle {
-  /** Takes this instance's lease, recovers what it left unfinished, then runs new work. */
+  /**
+   * Takes this instance's lease, recovers what it left unfinished, then runs new work: the
+   * run jobs of every instance too, when there is a bus.
+   */
   start(): Promise<void>;
   /**
    * Runs a new task whose submission is stored together with its run's claim (one commit
@@ -49,22 +66,27 @@ export interface TaskLifecycle {
    * the usual way (no such agent, stopping).
    */
   stage(command: SubmitTaskCommand, context: CommandContext): boolean;
-  /** Aborts running executors (their tasks stay resumable), stops, and frees the lease. */
+  /**
+   * Stops taking run jobs (one whose run is not claimed yet goes back to the queue), aborts
+   * running executors (their tasks stay resumable), stops, and frees the lease.
+   */
   stop(): Promise<void>;
   /** Runs in progress in this process. */
   readonly running: number;
 }
 
 /**
- * The process manager of a task: a message this instance accepted starts a run of the agent's
- * executor at once (told by the command handler, no store read); each report becomes a
- * command through the task aggregate; a cancel aborts the run; a timeout, a throw or a run
- * that ends without a final state fails the task. A run is claimed with `StartExecution` for
- * a numbered attempt, so of several instances racing for a task exactly one runs it. Runs of
- * an instance whose lease expired are taken over, per the agent's `onRestart`.
+ * The process manager of a task: a message this instance stored (told by the command handler,
+ * no store read) is queued as a run job on the bus, and whichever instance takes the job runs
+ * the agent's executor (with no bus, this instance runs it at once; a staged submission runs
+ * at once where it was accepted); each report becomes a command through the task aggregate;
+ * a cancel aborts the run; a timeout, a throw or a run that ends without a final state fails
+ * the task. A run is claimed with `StartExecution` for a numbered attempt, so of several
+ * instances racing for a task exactly one runs it. Runs of an instance whose lease expired
+ * are taken over, per the agent's `onRestart`.
  */
 export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycle {
-  const { store, commands, view, logger, leases, instance } = options;
+  const { store, commands, view, logger, leases, instance, bus } = options;
   const now = options.now ?? (() => new Date());
   const leaseMs = options.leaseMs ?? 15_000;
   const runs = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -76,22 +98,31 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
   const stamp = () => now().toISOString();
 
   const runDeps = { commands, instance, logger, stamp };
-  const context = (task: TaskAggregate, cause?: StoredEvent) => sagaContext(instance, task, cause);
-  const tryCommand = (task: TaskAggregate, command: TaskCommand, cause?: StoredEvent) =>
+  const context = (task: TaskAggregate, cause?: RunCause) => sagaContext(instance, task, cause);
+  const tryCommand = (task: TaskAggregate, command: TaskCommand, cause?: RunCause) =>
     tryTaskCommand(commands, task.id, command, context(task, cause));
 
+  /**
+   * Starts a run of `task` here. Its promise tells once the run's claim is stored (true) or
+   * the run ended without one (false); none when it did not start (stopping, or a run of the
+   * task is still ending: the next starts after it).
+   */
   function launch(
     task: TaskAggregate,
     resumed: boolean,
-    cause?: StoredEvent,
+    cause?: RunCause,
     staged?: AttributedCommand,
-  ): void {
-    if (stopping) return;
+  ): Promise<boolean> | undefined {
+    if (stopping) return undefined;
     if (runs.has(task.id)) {
       deferred.add(task.id);
-      return;
+      return undefined;
     }
     const controller = new AbortController();
+    let claimed: (stored: boolean) => void = () => {};
+    const claim = new Promise<boolean>((resolve) => {
+      claimed = resolve;
+    });
     const done = runTask(runDeps, {
       seen: task,
       runtime: options.runtimeFor(task.agent),
@@ -99,13 +130,34 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       controller,
       cause,
       staged,
+      onClaimed: () => claimed(true),
     })
       .catch((error) => logger.error('task run failed unexpectedly', { taskId: task.id, error }))
       .finally(() => {
+        claimed(false);
         runs.delete(task.id);
         if (deferred.delete(task.id) && !stopping) void continueIfPending(task);
       });
     runs.set(task.id, { controller, done });
+    return claim;
+  }
+
+  const jobs = bus
+    ? createRunJobs({
+        bus,
+        commands,
+        instance,
+        logger,
+        launch: (task, cause) => launch(task, false, cause),
+        running: (taskId) => runs.get(taskId)?.done,
+        stopping: () => stopping,
+      })
+    : undefined;
+
+  /** A message stored here waits for a run: queued for any instance, or run here. */
+  function requestRun(task: TaskAggregate, event: StoredEvent): void {
+    if (jobs) jobs.request(task, event);
+    else launch(task, false, causeOf(event));
   }
 
   /** A follow-up that arrived while the previous run was ending starts the next run. */
@@ -159,9 +211,9 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
     for (const event of events) {
       if (event.type === 'task.submitted') {
         // A staged submission is stored by its own run.
-        if (!runs.has(task.id)) launch(task, false, event);
+        if (!runs.has(task.id)) requestRun(task, event);
       } else if (event.type === 'task.message_received') {
-        launch(task, false, event);
+        requestRun(task, event);
       } else if (
         event.type === 'task.status_changed' &&
         task.status.state === 'TASK_STATE_CANCELED'
@@ -212,6 +264,7 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
         );
       }
       await takeOver(true);
+      await jobs?.start(leaseMs);
       const scan = setInterval(() => {
         takeOver(false).catch((error) =>
           logger.warn('looking for orphaned runs failed', { error }),
@@ -238,9 +291,12 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
     },
 
     async stop() {
+      // No more jobs; those in hand end as their runs do below, unclaimed ones handed back.
+      const drained = jobs?.stop();
       stopping = true;
       for (const { controller } of runs.values()) controller.abort(new RunAborted('shutdown'));
       await Promise.allSettled([...runs.values()].map((r) => r.done));
+      await drained;
       for (const step of stops.splice(0)) await step();
       // Its runs were aborted and stay resumable: another instance may take them at once.
       await leases.release(instance).catch((error) => {

@@ -58,10 +58,31 @@ export interface RunRequest {
   runtime: AgentRuntime | undefined;
   resumed: boolean;
   controller: AbortController;
-  /** The event that asked for the run (a message), for the audit's causation. */
-  cause?: StoredEvent;
+  /** The message that asked for the run, for the audit's causation. */
+  cause?: RunCause;
   /** A submission to store with the run's first report (see TaskLifecycle.stage). */
   staged?: AttributedCommand;
+  /** Told once the run's claim is stored (perhaps more than once: the first counts). */
+  onClaimed?: () => void;
+}
+
+/**
+ * The event that asked for a run (a submission or a follow-up) as the run's events name it;
+ * it travels in a run job to whichever instance runs the task.
+ */
+export interface RunCause {
+  eventId: string;
+  correlationId: string;
+  principal?: string;
+}
+
+export function causeOf(event: StoredEvent): RunCause {
+  const { principal } = event.metadata;
+  return {
+    eventId: event.id,
+    correlationId: event.correlationId,
+    ...(principal ? { principal } : {}),
+  };
 }
 
 /**
@@ -71,14 +92,14 @@ export interface RunRequest {
 export function sagaContext(
   instance: string,
   task: TaskAggregate,
-  cause?: StoredEvent,
+  cause?: RunCause,
 ): CommandContext {
-  const principal = cause?.metadata.principal ?? task.owner;
+  const principal = cause?.principal ?? task.owner;
   return {
     tenant: task.tenant,
     ...(principal ? { principal } : {}),
     correlationId: cause?.correlationId ?? `saga-${task.id}`,
-    ...(cause ? { causationId: cause.id } : {}),
+    ...(cause ? { causationId: cause.eventId } : {}),
     source: `saga:${instance}`,
   };
 }
@@ -122,8 +143,9 @@ async function claimStaged(
 export async function runTask(deps: RunDeps, request: RunRequest): Promise<void> {
   const { commands, instance, logger, stamp } = deps;
   const { seen, runtime, resumed, controller, cause, staged } = request;
-  const context = (task: TaskAggregate, from?: StoredEvent) => sagaContext(instance, task, from);
-  const tryCommand = (task: TaskAggregate, command: TaskCommand, from?: StoredEvent) =>
+  const claimed = () => request.onClaimed?.();
+  const context = (task: TaskAggregate, from?: RunCause) => sagaContext(instance, task, from);
+  const tryCommand = (task: TaskAggregate, command: TaskCommand, from?: RunCause) =>
     tryTaskCommand(commands, task.id, command, context(task, from));
   if (!runtime) {
     const note = gatewayNote(`no executor for agent ${seen.agent}`);
@@ -152,11 +174,12 @@ export async function runTask(deps: RunDeps, request: RunRequest): Promise<void>
   // for executors whose side effects must not happen twice: then a staged submission goes
   // with it, still one write, and nothing has happened outside the task before it is stored.
   if (runtime.claim === 'before-run') {
-    const claimed = staged
+    const stored = staged
       ? await claimStaged(commands, seen.id, [staged, { command: claim, context: runContext }])
       : await tryCommand(seen, claim, cause);
-    if (!claimed?.changed) return;
-    task = claimed.task;
+    if (!stored?.changed) return;
+    task = stored.task;
+    claimed();
   }
   const writer = createRunWriter({
     commands,
@@ -197,6 +220,8 @@ export async function runTask(deps: RunDeps, request: RunRequest): Promise<void>
     const result = await writer.write(
       emissions.map((emission) => toCommand(emission, at, attempt)),
     );
+    // Stored after the claim, or with it.
+    claimed();
     settled = isSettled(result.task);
   };
   try {

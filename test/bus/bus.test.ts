@@ -4,6 +4,7 @@ import {
   BusBackpressureError,
   type BusMessage,
   BusPublishRefused,
+  type BusTransport,
   type ConsumerOptions,
   createBus,
   createMemoryTransport,
@@ -268,6 +269,40 @@ describe('the bus over a transport', () => {
     const waiting = bus.publish({ topic: 'jobs', payload: 'waits' });
     consumer.resume();
     await expect(waiting).resolves.toMatchObject({ duplicate: false });
+  });
+
+  it('queues publishers beyond the bound in order, and refuses at once beyond the waiting bound', async () => {
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const inner = createMemoryTransport();
+    const order: number[] = [];
+    const slow: BusTransport = {
+      ...inner,
+      async send(envelopes) {
+        await gate;
+        order.push(...envelopes.map((e) => e.payload as number));
+        return inner.send(envelopes);
+      },
+    };
+    const store = createMemoryEventStore({
+      registry: registerDeadLetterEvents(createEventRegistry()),
+    });
+    const bus = createBus(slow, {
+      store,
+      log: quiet,
+      maxPendingPublishes: 1,
+      maxWaitingPublishes: 2,
+    });
+    buses.push(bus);
+    const accepted = [1, 2, 3].map((n) => bus.publish({ topic: 'jobs', payload: n }));
+    await expect(bus.publish({ topic: 'jobs', payload: 4 })).rejects.toThrow(
+      /2 publishers waiting/,
+    );
+    open();
+    await Promise.all(accepted);
+    expect(order).toEqual([1, 2, 3]);
   });
 
   it('drains on close: a running handler finishes, what waits goes back to the queue', async () => {

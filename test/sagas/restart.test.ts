@@ -18,12 +18,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The gateway as a real process, killed the hard way by the test. */
-async function startProcess(env: Record<string, string>): Promise<ChildProcess> {
+/**
+ * The gateway as a real process, killed the hard way by the test. It joins `children` before
+ * it answers, so a start that times out under load still ends with the suite.
+ */
+async function startProcess(
+  env: Record<string, string>,
+  children: ChildProcess[],
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: childEnv(env),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  children.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
@@ -36,7 +43,7 @@ async function startProcess(env: Record<string, string>): Promise<ChildProcess> 
     } catch {
       return false;
     }
-  }, 60_000);
+  }, 120_000);
   return child;
 }
 
@@ -79,8 +86,7 @@ describeEachDatabase(
         rpc(`${base}/agents/echo`, { jsonrpc: '2.0', id: 1, method, params });
       const leased = { ...env, RUN_LEASE_MS: '2000' };
       // A recreated container gets a new host name, so a new instance id.
-      const first = await startProcess({ ...leased, INSTANCE_ID: 'container-a' });
-      children.push(first);
+      const first = await startProcess({ ...leased, INSTANCE_ID: 'container-a' }, children);
       const task = (
         await call('SendMessage', {
           message: userMessage('/sleep 1000'),
@@ -93,8 +99,7 @@ describeEachDatabase(
       });
       await stopProcess(first, 'SIGKILL');
 
-      const second = await startProcess({ ...leased, INSTANCE_ID: 'container-b' });
-      children.push(second);
+      const second = await startProcess({ ...leased, INSTANCE_ID: 'container-b' }, children);
       const restartedAt = Date.now();
       await eventually(async () => {
         const reply = await call('GetTask', { id: task.id });
@@ -111,14 +116,13 @@ describeEachDatabase(
         ['container-b', true],
       ]);
       await stopProcess(second, 'SIGTERM');
-    }, 120_000);
+    }, 300_000);
 
     it('resumes a working task (onRestart: resume) and fails one whose agent says fail', async () => {
       const base = `http://127.0.0.1:${env.PORT}`;
       const call = (agent: string, method: string, params: unknown) =>
         rpc(`${base}/agents/${agent}`, { jsonrpc: '2.0', id: 1, method, params });
-      const first = await startProcess(env);
-      children.push(first);
+      const first = await startProcess(env, children);
 
       const sleepy = (
         await call('echo', 'SendMessage', {
@@ -142,8 +146,7 @@ describeEachDatabase(
       });
       await stopProcess(first, 'SIGKILL');
 
-      const second = await startProcess(env);
-      children.push(second);
+      const second = await startProcess(env, children);
       await eventually(async () => {
         const reply = await call('echo', 'GetTask', { id: sleepy.id });
         return reply.body.result?.status.state === 'TASK_STATE_COMPLETED';
@@ -167,6 +170,6 @@ describeEachDatabase(
       expect(second.exitCode).toBe(0);
       // The store was the one this suite names, whatever the runner's own environment holds.
       expect(existsSync(join(folder, 'PG_VERSION'))).toBe(database === 'pglite');
-    }, 120_000);
+    }, 300_000);
   },
 );
