@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Agent, type Dispatcher, request } from 'undici';
+import { describeCause } from '../observability/index.js';
 import type { AuthenticationInfo } from '../protocol/index.js';
 import { type UrlGuard, WebhookUrlRefused } from './url-guard.js';
 
@@ -135,7 +136,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         if (refused) return { kind: 'rejected', reason: refused.message };
         if (timeout.aborted)
           return { kind: 'retry', reason: `no answer within ${options.timeoutMs} ms` };
-        return { kind: 'retry', reason: describe(error) };
+        return { kind: 'retry', reason: describeCause(error) };
       }
       const { statusCode: status } = response;
       const answer = await readSome(response.body).catch(() => '');
@@ -195,18 +196,4 @@ function findCause<T extends Error>(
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
-}
-
-/** The innermost cause, in a few words: `ECONNREFUSED: connect ECONNREFUSED 1.2.3.4:80`. */
-function describe(error: unknown): string {
-  let cause: unknown = error;
-  for (let depth = 0; depth < 5; depth++) {
-    const next = (cause as { cause?: unknown } | undefined)?.cause;
-    if (next === undefined || next === null) break;
-    cause = next;
-  }
-  if (cause instanceof AggregateError && cause.errors.length > 0) cause = cause.errors[0];
-  const code = (cause as { code?: unknown })?.code;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }

@@ -1,4 +1,5 @@
 import { Agent, fetch } from 'undici';
+import { describeCause, innermostCause } from '../../observability/index.js';
 import { UpstreamUnavailableError } from './upstream-errors.js';
 
 export interface HttpRequest {
@@ -126,24 +127,14 @@ async function readText(body: ReadableStream<Uint8Array>): Promise<string> {
 
 /** What went wrong on the wire, in a few words: the innermost cause's code and message. */
 export function describeNetworkError(error: unknown, timeoutMs: number): string {
-  let cause: unknown = error;
-  for (let depth = 0; depth < 5; depth++) {
-    const next = (cause as { cause?: unknown } | undefined)?.cause;
-    if (next === undefined || next === null) break;
-    cause = next;
-  }
-  if (cause instanceof AggregateError && cause.errors.length > 0) cause = cause.errors[0];
-  const code = (cause as { code?: unknown })?.code;
-  switch (code) {
+  switch (innermostCause(error).code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return `could not connect within ${timeoutMs} ms`;
     case 'UND_ERR_HEADERS_TIMEOUT':
       return `no answer within ${timeoutMs} ms`;
     case 'UND_ERR_BODY_TIMEOUT':
       return `no data for ${timeoutMs} ms`;
-    default: {
-      const message = cause instanceof Error ? cause.message : String(cause);
-      return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
-    }
+    default:
+      return describeCause(error);
   }
 }
