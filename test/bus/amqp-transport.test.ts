@@ -12,6 +12,7 @@ import type {
 } from '../../src/bus/index.js';
 import { envelope } from '../contract/bus-transport.contract.js';
 import { AMQP_URL, AmqpTestNamespaces } from '../support/amqp.js';
+import { receiveOptions } from '../support/bus-receive.js';
 import { eventually } from '../support/collect.js';
 import { suiteTitle } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -51,17 +52,7 @@ describe.skipIf(!AMQP_URL)(suiteTitle('RabbitMQ transport: what RabbitMQ adds', 
     inbox: Held,
     options: Partial<ReceiveOptions> = {},
   ): Promise<AmqpReceiver> {
-    const receiver = await transport.receive(
-      topic,
-      {
-        group: 'workers',
-        consumer: `c-${randomUUID().slice(0, 8)}`,
-        prefetch: 16,
-        visibilityTimeoutMs: 30_000,
-        ...options,
-      },
-      inbox.deliver,
-    );
+    const receiver = await transport.receive(topic, receiveOptions(options), inbox.deliver);
     receivers.push(receiver);
     return receiver;
   }

@@ -12,6 +12,7 @@ import {
 } from '../../src/bus/index.js';
 import { topicNames } from '../../src/bus/nats/names.js';
 import { envelope } from '../contract/bus-transport.contract.js';
+import { receiveOptions } from '../support/bus-receive.js';
 import { eventually } from '../support/collect.js';
 import { deleteNatsStreams, NATS_URL, natsPrefixes } from '../support/nats-bus.js';
 import { suiteTitle } from '../support/services.js';
@@ -60,13 +61,7 @@ describe.skipIf(!NATS_URL)(
     ): Promise<Receiver> {
       const receiver = await transport.receive(
         topicName,
-        {
-          group: 'workers',
-          consumer: `c-${randomUUID().slice(0, 8)}`,
-          prefetch: 8,
-          visibilityTimeoutMs: 30_000,
-          ...options,
-        },
+        receiveOptions({ prefetch: 8, ...options }),
         inbox.deliver,
       );
       receivers.push(receiver);

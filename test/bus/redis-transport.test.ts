@@ -13,6 +13,7 @@ import {
   type TransportDelivery,
 } from '../../src/bus/index.js';
 import { envelope } from '../contract/bus-transport.contract.js';
+import { receiveOptions } from '../support/bus-receive.js';
 import { eventually } from '../support/collect.js';
 import { deletePrefix, keysUnder, REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { suiteTitle } from '../support/services.js';
@@ -64,20 +65,10 @@ describe.skipIf(!REDIS_URL)(
       autoAck = false,
     ): Promise<{ deliveries: TransportDelivery[]; receiver: Receiver }> {
       const deliveries: TransportDelivery[] = [];
-      const receiver = await transport.receive(
-        topicName,
-        {
-          group: 'workers',
-          consumer: `c-${randomUUID().slice(0, 8)}`,
-          prefetch: 16,
-          visibilityTimeoutMs: 30_000,
-          ...options,
-        },
-        (delivery) => {
-          deliveries.push(delivery);
-          if (autoAck) void delivery.ack();
-        },
-      );
+      const receiver = await transport.receive(topicName, receiveOptions(options), (delivery) => {
+        deliveries.push(delivery);
+        if (autoAck) void delivery.ack();
+      });
       receivers.push(receiver);
       return { deliveries, receiver };
     }

@@ -8,6 +8,7 @@ import type {
   Receiver,
   TransportDelivery,
 } from '../../src/bus/index.js';
+import { receiveOptions } from '../support/bus-receive.js';
 import { eventually } from '../support/collect.js';
 
 export interface TransportHarness {
@@ -92,17 +93,7 @@ export function busTransportContract(name: string, harness: TransportHarness): v
       inbox: Inbox,
       options: Partial<ReceiveOptions> = {},
     ): Promise<Receiver> {
-      const receiver = await transport.receive(
-        topicName,
-        {
-          group: 'workers',
-          consumer: `c-${randomUUID().slice(0, 8)}`,
-          prefetch: 16,
-          visibilityTimeoutMs: 30_000,
-          ...options,
-        },
-        inbox.deliver,
-      );
+      const receiver = await transport.receive(topicName, receiveOptions(options), inbox.deliver);
       receivers.push(receiver);
       return receiver;
     }
