@@ -153,7 +153,7 @@ describe('the bus over a transport', () => {
       async (m) => {
         running += 1;
         most = Math.max(most, running);
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await new Promise<void>((resolve) => setImmediate(resolve));
         order.push(m.payload);
         running -= 1;
       },
@@ -174,7 +174,7 @@ describe('the bus over a transport', () => {
       'jobs',
       async (m) => {
         handled.push(m.payload);
-        await new Promise((resolve) => setTimeout(resolve, 1));
+        await new Promise<void>((resolve) => setImmediate(resolve));
       },
       { group: 'g', concurrency: 1, agingMs: 50 },
     );
@@ -186,8 +186,9 @@ describe('the bus over a transport', () => {
       })),
     );
     await bus.publish({ topic: 'jobs', payload: 'low', priority: 'low' });
-    // Keep HIGH coming faster than the consumer handles them, for a bounded number of rounds.
-    for (let round = 0; round < 400 && !handled.includes('low'); round += 1) {
+    // Keep HIGH coming faster than the consumer handles them until LOW is served (bounded).
+    const deadline = Date.now() + 10_000;
+    while (!handled.includes('low') && Date.now() < deadline) {
       await bus.publishBatch(
         Array.from({ length: 5 }, () => ({
           topic: 'jobs',
@@ -195,7 +196,7 @@ describe('the bus over a transport', () => {
           priority: 'high' as const,
         })),
       );
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     expect(handled).toContain('low');
     expect(await bus.depth('jobs', 'g')).toBeGreaterThan(0);
@@ -311,18 +312,30 @@ describe('the bus over a transport', () => {
     buses.splice(buses.indexOf(bus), 1);
     let finished = 0;
     let started = 0;
+    let letFinish = () => {};
+    const gate = new Promise<void>((resolve) => {
+      letFinish = resolve;
+    });
     await bus.subscribe(
       'jobs',
       async () => {
         started += 1;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await gate;
         finished += 1;
       },
       { group: 'g', concurrency: 1 },
     );
     await bus.publishBatch(Array.from({ length: 3 }, (_, n) => ({ topic: 'jobs', payload: n })));
     await eventually(() => started === 1, 5_000);
-    await bus.close(5_000);
+    let closed = false;
+    const closing = bus.close(5_000).then(() => {
+      closed = true;
+    });
+    // Still running: close waits for it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    letFinish();
+    await closing;
     expect(finished).toBe(started);
     const { bus: next } = open({ broker });
     expect(await next.depth('jobs', 'g')).toBe(3 - finished);
