@@ -294,15 +294,18 @@ describe('push notifications end to end: a real gateway, the SDK client, loopbac
     );
   });
 
+  /** The push deliveries of one task that failed for good. */
+  const deadLettersOf = async (taskId: string) =>
+    (await gateway.gateway.bus.deadLetters.list({ states: ['permanent_failure'] })).filter(
+      (entry) => (entry.envelope.payload as { taskId: string }).taskId === taskId,
+    );
+
   it('dead-letters what a webhook keeps failing, after the retry limit', async () => {
     down.answer(500);
     const taskId = await openTask();
     await client.createTaskPushNotificationConfig(hook(down, '/down', { taskId, id: 'down' }));
     await client.sendMessage(sdkSend(sdkMessage('done now', { taskId })));
-    const failed = async () =>
-      (await gateway.gateway.bus.deadLetters.list({ states: ['permanent_failure'] })).filter(
-        (entry) => (entry.envelope.payload as { taskId: string }).taskId === taskId,
-      );
+    const failed = () => deadLettersOf(taskId);
     await eventually(async () => (await failed()).length > 0);
     const [entry] = await failed();
     expect(entry).toMatchObject({ topic: 'push.deliver', group: 'push', attempts: 3 });
@@ -317,10 +320,7 @@ describe('push notifications end to end: a real gateway, the SDK client, loopbac
     const taskId = await openTask();
     await client.createTaskPushNotificationConfig(hook(moved, '/moved', { taskId, id: 'moved' }));
     await client.sendMessage(sdkSend(sdkMessage('done now', { taskId })));
-    const failed = async () =>
-      (await gateway.gateway.bus.deadLetters.list({ states: ['permanent_failure'] })).filter(
-        (entry) => (entry.envelope.payload as { taskId: string }).taskId === taskId,
-      );
+    const failed = () => deadLettersOf(taskId);
     await eventually(async () => (await failed()).length > 0);
     const [entry] = await failed();
     expect(entry!.lastError).toMatch(/302.*not followed/);
