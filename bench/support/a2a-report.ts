@@ -154,7 +154,9 @@ function rows(results: Results, names: TargetName[], inFlight: unknown): (string
       'history: ready / all counted s',
       h((x) => `${ms(x.readySeconds ?? undefined)} / ${ms(x.catchUpSeconds ?? undefined)}`),
     ],
+    ['history: RSS on the small store MB', h((x) => count(x.rssSmallMb))],
     ['history: RSS after catch-up MB', h((x) => count(x.rssAfterCatchUpMb ?? undefined))],
+    ['history: RSS per seeded task KB', h((x) => ms(perTaskKb(x)))],
     ['auth off: SendMessage req/s, best run', a((c) => num(c.sendMessage.off))],
     ['auth on: SendMessage req/s, best run', a((c) => num(c.sendMessage.on))],
     ['auth on ÷ off: SendMessage', a((c) => num(c.sendMessage.ratio))],
@@ -234,7 +236,9 @@ function history(h: HistoryFigures) {
     readySeconds: h.readySeconds === null ? null : round(h.readySeconds, 1),
     catchUpSeconds: h.catchUpSeconds === null ? null : round(h.catchUpSeconds, 1),
     countedTasks: h.countedTasks,
+    rssSmallMb: round(h.rssSmallMb, 1),
     rssAfterCatchUpMb: h.rssAfterCatchUpMb === null ? null : round(h.rssAfterCatchUpMb, 1),
+    rssPerTaskKb: perTaskKb(h) === undefined ? null : round(perTaskKb(h)!, 2),
     small: probes(h.small),
     large: probes(h.large),
   };
@@ -377,4 +381,10 @@ export function report(
       settings,
     }),
   );
+}
+
+/** What each seeded task adds to the caught-up gateway's RSS (its view rows, caches). */
+function perTaskKb(h: HistoryFigures): number | undefined {
+  if (h.rssAfterCatchUpMb === null || h.seededTasks === 0) return undefined;
+  return ((h.rssAfterCatchUpMb - h.rssSmallMb) * 1024) / h.seededTasks;
 }

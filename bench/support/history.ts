@@ -49,6 +49,8 @@ export interface HistoryFigures {
   catchUpSeconds: number | null;
   /** What ListTasks counted last (of baseTasks + seededTasks). */
   countedTasks: number;
+  /** RSS of the gateway on the small store, idle after its probes: the base of per-task memory. */
+  rssSmallMb: number;
   /** RSS of the caught-up gateway, idle, with every task in its view. */
   rssAfterCatchUpMb: number | null;
   /** The probes on the seeded store; null when the gateway did not catch up in time. */
@@ -84,7 +86,11 @@ export async function historyPhase(
   });
   session = await startTarget(target, store.env);
   progress(`${target.column}: history: probes on ${ids.length} tasks (restarted: nothing cached)`);
-  const small = (await stopAfter(session, () => runLoad(session, probes(ids, requests)))).history!;
+  const { small, rssSmallMb } = await stopAfter(session, async () => {
+    const probed = (await runLoad(session, probes(ids, requests))).history!;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    return { small: probed, rssSmallMb: await rssMb(session.server.pid) };
+  });
 
   progress(`${target.column}: history: seeding ${options.tasks} tasks through the store API`);
   const seeded = await runSeed(store.seed!, options.tasks, requests + WARM_IDS);
@@ -99,6 +105,7 @@ export async function historyPhase(
     seededTasks: options.tasks,
     seedSeconds: seeded.seconds,
     small,
+    rssSmallMb,
   };
   try {
     session = await startTarget(target, store.env, limitMs);
