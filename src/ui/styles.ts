@@ -55,7 +55,7 @@ tr.clickable { cursor: pointer; }
 tr.clickable:hover { background: #f0f3fa; }
 .state { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 999px; font-size: 0.78rem;
   font-weight: 600; background: #e8ebf1; color: var(--ink); white-space: nowrap; }
-.state.completed, .state.ok, .state.resolved { background: #dcf3e6; color: var(--ok); }
+.state.completed, .state.ok, .state.up, .state.resolved { background: #dcf3e6; color: var(--ok); }
 .state.working, .state.submitted, .state.retrying, .state.pending_retry { background: #e3e9fb; color: var(--info); }
 .state.failed, .state.rejected, .state.permanent_failure, .state.unavailable { background: #fbe1e2; color: var(--bad); }
 .state.input-required, .state.auth-required, .state.canceled, .state.degraded { background: #fdf0dc; color: var(--warn); }
