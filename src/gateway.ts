@@ -295,6 +295,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       },
       mcp: (request, caller) => mcp.handle(request, caller),
       bus,
+      ui: config.UI,
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,

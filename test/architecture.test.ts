@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 // imports them.
 const LAYERS: readonly (readonly string[])[] = [
   ['cli', 'http', 'mcp-server'],
+  ['ui'],
   ['a2a'],
   ['auth'],
   ['sagas', 'push'],

@@ -160,6 +160,13 @@ const SettingsSchema = z.object({
   /** One or more NATS servers, comma-separated: nats://127.0.0.1:4222. */
   NATS_URL: z.string().min(1).optional(),
   AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
+
+  // ── Dashboard ──
+  /**
+   * The web dashboard at `/ui`: static files with no data, which read the authenticated APIs
+   * with a credential the user enters; false: `/ui` is not served.
+   */
+  UI: flag.default(true),
 });
 
 /** A `PUSH_ALLOW_HOSTS` entry: a name or address, IPv6 in brackets, and an optional port. */

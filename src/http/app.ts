@@ -11,6 +11,7 @@ import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { mountUiRoutes } from './ui-routes.js';
 
 export interface AppDependencies {
   store: EventStore;
@@ -38,6 +39,8 @@ export interface AppDependencies {
   mcp?: (request: Request, caller: Principal) => Promise<Response>;
   /** The bus: its health in /healthz, its dead letters at `/admin/dead-letters` (admin scope). */
   bus?: { health(): Promise<BusHealth>; deadLetters: DeadLetterAdmin };
+  /** The dashboard at `/ui` (static files; its data comes through the authenticated APIs). */
+  ui?: boolean;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -116,6 +119,8 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
       deadLetters: bus.deadLetters,
       ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     });
+
+  if (deps.ui) mountUiRoutes(app, auth ? { authenticator: auth.authenticator } : {});
 
   app.notFound((c) =>
     c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),

@@ -1,0 +1,1 @@
+export { UI_ASSETS, type UiAsset } from './assets.js';
