@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createApp } from '../../src/http/index.js';
@@ -48,6 +52,22 @@ describe('the dashboard routes (/ui)', () => {
       expect(response.headers.get('x-frame-options')).toBe('DENY');
     }
     expect((await dashboard.request('/ui/nothing.js')).status).toBe(404);
+  });
+
+  it('holds browser modules that parse as ES modules', async () => {
+    // A backtick or a placeholder in a module's source would cut or change it silently.
+    const folder = await mkdtemp(join(tmpdir(), 'ui-modules-'));
+    try {
+      for (const [name, asset] of UI_ASSETS) {
+        if (!name.endsWith('.js')) continue;
+        const file = join(folder, name.replace(/\.js$/, '.mjs'));
+        await writeFile(file, asset.body);
+        const checked = spawnSync(process.execPath, ['--check', file], { encoding: 'utf8' });
+        expect(checked.status, `${name}: ${checked.stderr}`).toBe(0);
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('has no inline script or style for the policy to refuse', async () => {

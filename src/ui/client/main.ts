@@ -23,10 +23,19 @@ function notice(text) {
   replace(box, text ?? '');
 }
 
+/** A hash someone typed may hold a stray %: it is then taken as written. */
+function decoded(text) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function route() {
   stopView();
   notice('');
-  const hash = decodeURIComponent(location.hash.slice(1)) || 'agents';
+  const hash = decoded(location.hash.slice(1)) || 'agents';
   const [view, ...rest] = hash.split('/');
   for (const link of document.querySelectorAll('#nav a')) {
     link.classList.toggle('active', link.dataset.view === view || (view === 'task' && link.dataset.view === 'tasks'));
