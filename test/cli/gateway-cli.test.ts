@@ -71,11 +71,10 @@ describe('the gateway binary against a running gateway', () => {
     ]);
     expect(answered.code, answered.stderr).toBe(0);
     const after = jsonLines(answered.stdout);
-    expect(
-      after.every(
-        (event) => (event.task ?? event.statusUpdate ?? event.artifactUpdate)?.id ?? taskId,
-      ),
-    ).toBe(true);
+    for (const event of after)
+      expect(event.task?.id ?? event.statusUpdate?.taskId ?? event.artifactUpdate?.taskId).toBe(
+        taskId,
+      );
     expect(after.at(-1).statusUpdate.taskId).toBe(taskId);
     expect(after.at(-1).statusUpdate.status.state).toBe('TASK_STATE_COMPLETED');
 
