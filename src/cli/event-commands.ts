@@ -65,6 +65,8 @@ export function registerEventCommands(program: Command, open: () => Promise<Oper
         }
         const { store, close } = await open();
         try {
+          // Ctrl-C while the store was opening: nothing to follow.
+          if (stop.signal.aborted) return;
           const subscription = store.subscribe({
             from,
             ...(options.type ? { types: splitTypes(options.type) } : {}),
