@@ -133,7 +133,7 @@ async function readTimeline(
     const url = error instanceof DataDirLockedError ? error.owner?.url : undefined;
     throw withHint(
       error,
-      `Ask the running gateway instead: gateway audit ${taskId} --url ${url ?? '<its URL>'}`,
+      `Ask the running gateway instead: npm run cli -- audit ${taskId} --url ${url ?? '<its URL>'}`,
     );
   });
   try {
