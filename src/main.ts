@@ -1,45 +1,4 @@
-import { ConfigError, loadConfig } from './config/index.js';
-import { startGateway } from './gateway.js';
-import { createLogger } from './observability/index.js';
-import { onShutdownSignals } from './shutdown-signals.js';
+import { serve } from './serve.js';
 
-// `npm start`: the gateway on its embedded default, until SIGTERM or SIGINT.
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(2);
-}
-const logger = createLogger({ level: config.LOG_LEVEL });
-
-const starting = startGateway(config, logger);
-// Listening before start-up returns: the server answers (and a supervisor may stop it) a
-// moment before startGateway resolves, so a signal then waits for it and stops it cleanly.
-onShutdownSignals({
-  stop(signal) {
-    logger.info('signal received', { signal });
-    starting
-      .then((gateway) => gateway.stop())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error('shutdown failed', { error });
-          process.exit(1);
-        },
-      );
-  },
-  repeated: (signal) => logger.debug('the same signal again (relayed): draining', { signal }),
-  force(signal) {
-    logger.warn('second signal: exiting now', { signal });
-    process.exit(1);
-  },
-});
-try {
-  await starting;
-} catch (error) {
-  logger.error('start-up failed', { error });
-  // The log line is for machines; a person at a terminal reads this one.
-  console.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-}
+// `npm start`: the gateway on its embedded default, until SIGTERM or SIGINT (`gateway serve`).
+await serve();

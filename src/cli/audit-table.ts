@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../tasks/index.js';
 
 /** What an event's data says, in a few words: enough to scan a timeline in a terminal. */
-export function summarize(entry: AuditEntry): string {
+export function summarize(entry: Pick<AuditEntry, 'type' | 'data'>): string {
   const data = entry.data as Record<string, unknown> & {
     status?: { state?: string; message?: { parts?: { text?: string }[] } };
     message?: { role?: string; parts?: { text?: string }[] };

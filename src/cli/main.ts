@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
 import {
@@ -6,22 +7,41 @@ import {
   openOperatorDeadLetters,
   startGateway,
 } from '../gateway.js';
+import { authServerIssuer } from '../gateway-auth.js';
 import { createLogger } from '../observability/index.js';
+import { serve } from '../serve.js';
 import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
+import { registerAgentCommands } from './agent-commands.js';
 import { auditTable } from './audit-table.js';
 import { registerCardCommands } from './card-commands.js';
 import { registerDlqCommands } from './dlq-commands.js';
+import { registerEventCommands } from './event-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
+import { registerSendCommand } from './send-command.js';
+import { registerTaskCommands } from './task-commands.js';
+import { registerTokenCommand } from './token-command.js';
 
-// `npm run cli -- <command>`: operator commands against the configured store.
+// `gateway <command>` (bin/gateway.js; `npm run cli -- <command>` is the same program).
 const program = new Command()
-  .name('a2a-gateway')
+  .name('gateway')
   .description(
-    'Operate the A2A event-sourced gateway (reads DATABASE_URL / DATA_DIR like the server)',
-  );
+    'Run and operate the A2A event-sourced gateway (reads DATABASE_URL / DATA_DIR like the server)',
+  )
+  .option('--config <file>', 'read the configuration from this file (sets CONFIG_FILE)')
+  .showHelpAfterError();
+// Before any command loads the configuration.
+program.hook('preAction', () => {
+  const file = program.opts<{ config?: string }>().config;
+  if (file) process.env.CONFIG_FILE = resolve(file);
+});
+
+program
+  .command('serve')
+  .description('start the gateway, as npm start does (until SIGTERM or SIGINT)')
+  .action(() => serve());
 
 program
   .command('migrate')
@@ -35,8 +55,10 @@ program
     console.log(`${kind} store migrated (schema ${config.DATABASE_SCHEMA})`);
   });
 
-program
-  .command('audit')
+// `audit <taskId>` is `audit show <taskId>`; `audit verify` plugs in beside it.
+const audit = program.command('audit').description("a task's audit trail");
+audit
+  .command('show', { isDefault: true })
   .description("print a task's full event history as a table")
   .argument('<taskId>', 'the task id')
   .option('--tenant <tenant>', 'only if the task belongs to this tenant')
@@ -54,6 +76,11 @@ program
     console.log(options.json ? JSON.stringify(entries, null, 2) : auditTable(entries));
   });
 
+registerSendCommand(program);
+registerTaskCommands(program);
+registerAgentCommands(program);
+registerEventCommands(program, openOperatorStore);
+registerTokenCommand(program, openOperatorDatabase, authServerIssuer);
 registerKeyCommands(program, openOperatorDatabase);
 registerOAuthCommands(program, openOperatorDatabase);
 registerCardCommands(program);
@@ -82,6 +109,18 @@ async function openOperatorDatabase() {
     },
   );
   return { config, client: views, close };
+}
+
+/** The configured event store, for `events` (a running gateway holds an embedded one). */
+async function openOperatorStore() {
+  const config = loadConfig();
+  const { store, close } = await openEventStore(config, createLogger({ level: 'warn' })).catch(
+    (error: unknown) => {
+      const url = error instanceof DataDirLockedError ? error.owner?.url : undefined;
+      throw withHint(error, `Ask the running gateway instead: add --url ${url ?? '<its URL>'}`);
+    },
+  );
+  return { store, close };
 }
 
 async function readTimeline(

@@ -10,6 +10,7 @@ import { mountAdminRoutes } from './admin-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
+import { mountEventRoutes } from './event-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
 import { mountUiRoutes } from './ui-routes.js';
 
@@ -89,6 +90,14 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
       ...(auth ? { authenticate: authenticate(auth, 'json-rpc') } : {}),
     });
   mountAuditRoutes(app, {
+    store,
+    ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+    heartbeatMs: a2a?.heartbeatMs ?? 15_000,
+    ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
+  });
+
+  // The store itself for operators (admin scope): `gateway events export|tail --url`.
+  mountEventRoutes(app, {
     store,
     ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     heartbeatMs: a2a?.heartbeatMs ?? 15_000,
