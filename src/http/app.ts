@@ -3,7 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
 import type { ApiKeyStore, AuthorizationServer, Principal } from '../auth/index.js';
 import type { BusHealth, DeadLetterAdmin } from '../bus/index.js';
-import type { Logger } from '../observability/index.js';
+import type { Logger, Tracing } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
@@ -11,6 +11,7 @@ import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { traceContext } from './trace-context.js';
 
 export interface AppDependencies {
   store: EventStore;
@@ -38,6 +39,8 @@ export interface AppDependencies {
   mcp?: (request: Request, caller: Principal) => Promise<Response>;
   /** The bus: its health in /healthz, its dead letters at `/admin/dead-letters` (admin scope). */
   bus?: { health(): Promise<BusHealth>; deadLetters: DeadLetterAdmin };
+  /** A span per request, continuing the caller's `traceparent`; absent or off: none. */
+  tracing?: Tracing;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -46,6 +49,8 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
 
+  // First, so the request's span covers everything after it.
+  if (deps.tracing?.enabled) app.use(traceContext(deps.tracing));
   // Every request gets a correlation id, stored with the events it causes and sent back; a
   // caller's own is kept, so its logs and our audit line up.
   app.use(correlationId());
