@@ -14,6 +14,7 @@ import {
   userMessage,
 } from '../support/gateway.js';
 import { startUpstreamAgent, type UpstreamAgent } from '../support/upstream-agent.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';
@@ -63,21 +64,24 @@ async function storedEvents(gateway: TestGateway, taskId: string) {
 describe('tracing through a gateway (in-memory exporter)', () => {
   const exporter = new InMemorySpanExporter();
   let upstream: UpstreamAgent;
+  let webhook: WebhookReceiver;
   let gateway: TestGateway;
 
   beforeAll(async () => {
     upstream = await startUpstreamAgent();
+    webhook = await startWebhookReceiver();
     gateway = await startGatewayWithAgents(
       {
         echo: JSON.parse(await readFile(join(FIXTURE_AGENTS, 'echo.json'), 'utf8')),
         far: { name: 'far', card: {}, executor: { kind: 'a2a', cardUrl: upstream.cardUrl } },
       },
-      { gateway: { traceExporter: exporter } },
+      { env: { PUSH_ALLOW_HOSTS: '127.0.0.1' }, gateway: { traceExporter: exporter } },
     );
   });
   afterAll(async () => {
     await gateway?.stop();
     await upstream?.close();
+    await webhook?.close();
   });
   afterEach(() => exporter.reset());
 
@@ -193,6 +197,35 @@ describe('tracing through a gateway (in-memory exporter)', () => {
     const execute = only(spans, 'executor.execute');
     expect(execute.attributes['a2a.agent']).toBe('far');
     expect(spanIdOf(sent)).toBe(idOf(execute));
+  });
+
+  it('push deliveries continue the trace of the task events they tell of', async () => {
+    const answer = await rpc(
+      `${gateway.url}/agents/echo`,
+      sendMessage('tell me', {
+        taskPushNotificationConfig: { url: `${webhook.origin}/traced` },
+      }),
+      { traceparent: TRACEPARENT },
+    );
+    expect(answer.status).toBe(200);
+    await eventually(() => webhook.received.some((r) => r.path === '/traced'));
+    const delivered = webhook.received.filter((r) => r.path === '/traced');
+    for (const request of delivered) {
+      expect(traceIdOf(request.headers.traceparent as string | undefined)).toBe(TRACE_ID);
+    }
+    // Each request was sent from the consumer span that handled its delivery.
+    const deliveries = () =>
+      new Set(
+        exporter
+          .getFinishedSpans()
+          .filter((span) => span.name === 'push.deliver process')
+          .map((span) => idOf(span)),
+      );
+    await eventually(() =>
+      delivered.every((request) =>
+        deliveries().has(spanIdOf(request.headers.traceparent as string)!),
+      ),
+    );
   });
 });
 
