@@ -10,9 +10,10 @@ import {
   createPostgresTransport,
   createRedisTransport,
   type GatewayBus,
+  traceMessages,
 } from './bus/index.js';
 import type { Config } from './config/index.js';
-import type { Logger } from './observability/index.js';
+import type { Logger, Tracing } from './observability/index.js';
 import type { EventStore, SqlClient } from './store/index.js';
 
 type AdapterName = Exclude<Config['BUS'], 'composite'>;
@@ -106,13 +107,21 @@ async function openTransport(config: Config, deps: TransportDeps): Promise<BusTr
  */
 export async function openGatewayBus(
   config: Config,
-  deps: { store: EventStore; views: SqlClient; logger: Logger; instance: string },
+  deps: {
+    store: EventStore;
+    views: SqlClient;
+    logger: Logger;
+    instance: string;
+    /** Messages carry the trace of their publisher; handling one continues it. */
+    tracing?: Tracing;
+  },
 ): Promise<GatewayBus> {
   const transport = await openTransport(config, deps);
   return createBus(transport, {
     store: deps.store,
     log: deps.logger.child({ component: 'bus' }),
     consumerName: deps.instance,
+    ...(deps.tracing?.enabled ? { middleware: [traceMessages(deps.tracing)] } : {}),
   });
 }
 

@@ -36,6 +36,7 @@ import {
 import { openGatewayBus, openOperatorBus } from './gateway-bus.js';
 import { startGatewayPush } from './gateway-push.js';
 import { createGatewayRegistry } from './gateway-registry.js';
+import { createGatewayTracing, tracedStore } from './gateway-tracing.js';
 import {
   assertPortAvailable,
   createApp,
@@ -43,7 +44,7 @@ import {
   startHttpServer,
 } from './http/index.js';
 import { createMcpFace, type McpFace } from './mcp-server/index.js';
-import type { Logger } from './observability/index.js';
+import type { Logger, SpanExporter } from './observability/index.js';
 import { type AgentRuntime, createSqlInstanceLeases, createTaskLifecycle } from './sagas/index.js';
 import {
   createPgClient,
@@ -99,8 +100,17 @@ interface Database {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** Spans go here too, each as it ends (tests: an in-memory exporter); tracing is then on. */
+  traceExporter?: SpanExporter;
+}
+
 /** The composition root: config in, a listening gateway out. */
-export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+export async function startGateway(
+  config: Config,
+  logger: Logger,
+  options: GatewayOptions = {},
+): Promise<Gateway> {
   assertSafeExposure(config, logger);
   const issuer = config.AUTH_SERVER ? authServerIssuer(config) : undefined;
   const trusted = config.AUTH_ISSUERS ? await issuerConfigs(config.AUTH_ISSUERS) : [];
@@ -110,13 +120,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const executors = createExecutors(agents, config, logger, instance);
   const runtimes = new Map(agents.map((agent) => [agent.name, runtimeOf(agent, executors)]));
   const db = await openDatabase(config, logger, 'gateway');
-  const cleanups: (() => Promise<void>)[] = [() => db.close()];
+  const tracing = createGatewayTracing(config, instance, options.traceExporter);
+  // Runs next to last: the spans of everything stopping before it are exported.
+  const cleanups: (() => Promise<void>)[] = [() => db.close(), () => tracing.shutdown()];
   const cleanUp = async () => {
     for (const step of cleanups.reverse())
       await step().catch((error) => logger.warn('cleanup failed', { error }));
   };
   try {
-    const { store } = db;
+    const store = tracedStore(db.store, tracing);
     const commands = createTaskCommands(store);
     const view = await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     const projector = await startDurableSubscriber(store, {
@@ -150,7 +162,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
 
     // Consumers drain before the store closes (cleanups run in reverse), and after the
     // lifecycle, which stops taking run jobs before it stops its runs.
-    const bus = await openGatewayBus(config, { store, views: db.views, logger, instance });
+    const bus = await openGatewayBus(config, {
+      store,
+      views: db.views,
+      logger,
+      instance,
+      tracing,
+    });
     cleanups.push(() => bus.close(config.SHUTDOWN_TIMEOUT_MS));
 
     const lifecycle = createTaskLifecycle({
@@ -163,6 +181,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       leaseMs: config.RUN_LEASE_MS,
       bus,
       logger,
+      tracing,
     });
     await lifecycle.start();
     cleanups.push(() => lifecycle.stop());
@@ -296,6 +315,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       mcp: (request, caller) => mcp.handle(request, caller),
       bus,
       ui: config.UI,
+      tracing,
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,

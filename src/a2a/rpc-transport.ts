@@ -15,6 +15,8 @@ export interface RpcVariables {
   idempotencyKey: string | undefined;
   /** The correlation id (correlation.ts). */
   requestId: string;
+  /** The request's trace id, when the gateway traces (http/trace-context.ts): for the logs. */
+  traceId: string | undefined;
   /** Who asks, set by the authentication middleware (anonymous when there is none). */
   caller: Principal;
   /** The `WWW-Authenticate` of a 403 for a missing scope, when authentication is on. */

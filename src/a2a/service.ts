@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentTraceparent } from '../observability/index.js';
 import type {
   AgentCard,
   CancelTaskRequest,
@@ -126,11 +127,14 @@ export function createA2aService(deps: A2aServiceDependencies) {
   const cards = deps.cards ?? createAgentCards();
 
   function commandContext(ctx: RequestContext): CommandContext {
+    // The request's span (http/trace-context.ts), when the gateway traces.
+    const traceparent = currentTraceparent();
     return {
       tenant: ctx.tenant,
       principal: ctx.principal,
       correlationId: ctx.correlationId,
       source: 'a2a',
+      ...(traceparent ? { traceparent } : {}),
     };
   }
 

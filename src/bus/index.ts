@@ -73,6 +73,7 @@ export { busMigrations } from './postgres/schema.js';
 export { createRedisNotifier, type RedisNotifierOptions } from './redis/redis-notifier.js';
 export { createRedisTransport, type RedisTransportOptions } from './redis/redis-transport.js';
 export { DEFAULT_RETRY, retriesLeft, retryDelay } from './retry-policy.js';
+export { traceMessages } from './trace-middleware.js';
 export {
   BusFullError,
   type BusTransport,

@@ -167,6 +167,18 @@ const SettingsSchema = z.object({
    * with a credential the user enters; false: `/ui` is not served.
    */
   UI: flag.default(true),
+  // --- Tracing (OpenTelemetry): off unless an OTLP endpoint is set ---
+  /** OTLP/HTTP base URL; spans go to `<url>/v1/traces`. Unset (and no traces URL): no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** OTLP/HTTP traces URL, used as given; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** `service.name` of the spans. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('a2a-gateway'),
+  /**
+   * Fraction of new traces recorded (0 to 1); a request with a `traceparent` keeps its
+   * caller's decision (parent-based ratio sampler).
+   */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 });
 
 /** A `PUSH_ALLOW_HOSTS` entry: a name or address, IPv6 in brackets, and an optional port. */

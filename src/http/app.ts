@@ -3,7 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
 import type { ApiKeyStore, AuthorizationServer, Principal } from '../auth/index.js';
 import type { BusHealth, DeadLetterAdmin } from '../bus/index.js';
-import type { Logger } from '../observability/index.js';
+import type { Logger, Tracing } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
@@ -12,6 +12,7 @@ import { type AuthenticationOptions, anyone, authenticate, callerOf } from './au
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountEventRoutes } from './event-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { traceContext } from './trace-context.js';
 import { mountUiRoutes } from './ui-routes.js';
 
 export interface AppDependencies {
@@ -42,6 +43,8 @@ export interface AppDependencies {
   bus?: { health(): Promise<BusHealth>; deadLetters: DeadLetterAdmin };
   /** The dashboard at `/ui` (static files; its data comes through the authenticated APIs). */
   ui?: boolean;
+  /** A span per request, continuing the caller's `traceparent`; absent or off: none. */
+  tracing?: Tracing;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -50,6 +53,8 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
 
+  // First, so the request's span covers everything after it.
+  if (deps.tracing?.enabled) app.use(traceContext(deps.tracing));
   // Every request gets a correlation id, stored with the events it causes and sent back; a
   // caller's own is kept, so its logs and our audit line up.
   app.use(correlationId());

@@ -115,6 +115,10 @@ export async function startPushDispatcher(options: PushDispatcherOptions): Promi
             // only its own notifications, not the other webhooks' of the task.
             key: `${task.id}\n${config.id}`,
             idempotencyKey: `${config.id}:${event.globalPosition}`,
+            // The delivery continues the trace of the request or run that stored the event.
+            ...(event.metadata.traceparent
+              ? { headers: { traceparent: event.metadata.traceparent } }
+              : {}),
             payload: {
               taskId: task.id,
               configId: config.id,

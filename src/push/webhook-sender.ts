@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Agent, type Dispatcher, request } from 'undici';
-import { describeCause } from '../observability/index.js';
+import { describeCause, traceHeaders } from '../observability/index.js';
 import type { AuthenticationInfo } from '../protocol/index.js';
 import { type UrlGuard, WebhookUrlRefused } from './url-guard.js';
 
@@ -107,6 +107,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       ...(auth
         ? { authorization: auth.credentials ? `${auth.scheme} ${auth.credentials}` : auth.scheme }
         : {}),
+      // The delivery's span, when the gateway traces: the receiver may join the task's trace.
+      ...traceHeaders(),
     };
   }
 

@@ -25,6 +25,7 @@ const RunJobSchema = z.object({
     eventId: z.string().min(1),
     correlationId: z.string().min(1),
     principal: z.string().min(1).optional(),
+    traceparent: z.string().max(256).optional(),
   }),
 });
 

@@ -1,7 +1,7 @@
 import type { Bus } from '../bus/index.js';
 import type { StoredEvent } from '../events/index.js';
 import { RunAborted } from '../executors/index.js';
-import type { Logger } from '../observability/index.js';
+import type { Logger, Tracing } from '../observability/index.js';
 import type { EventStore, Subscription } from '../store/index.js';
 import {
   type AttributedCommand,
@@ -47,6 +47,8 @@ export interface TaskLifecycleOptions {
    */
   bus?: Pick<Bus, 'publish' | 'subscribe'>;
   logger: Logger;
+  /** A span per run and executor call, continuing the trace of the message it runs for. */
+  tracing?: Tracing;
   now?: () => Date;
 }
 
@@ -97,7 +99,13 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
 
   const stamp = () => now().toISOString();
 
-  const runDeps = { commands, instance, logger, stamp };
+  const runDeps = {
+    commands,
+    instance,
+    logger,
+    stamp,
+    ...(options.tracing ? { tracing: options.tracing } : {}),
+  };
   const context = (task: TaskAggregate, cause?: RunCause) => sagaContext(instance, task, cause);
   const tryCommand = (task: TaskAggregate, command: TaskCommand, cause?: RunCause) =>
     tryTaskCommand(commands, task.id, command, context(task, cause));

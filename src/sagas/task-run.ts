@@ -5,7 +5,13 @@ import {
   type Emission,
   RunAborted,
 } from '../executors/index.js';
-import type { Logger } from '../observability/index.js';
+import {
+  contextFromTraceparent,
+  currentTraceparent,
+  type Logger,
+  NO_TRACING,
+  type Tracing,
+} from '../observability/index.js';
 import {
   type AttributedCommand,
   type CommandContext,
@@ -49,6 +55,8 @@ export interface RunDeps {
   instance: string;
   logger: Logger;
   stamp: () => string;
+  /** A span per run and per executor call; absent: none. */
+  tracing?: Tracing;
 }
 
 export interface RunRequest {
@@ -74,14 +82,17 @@ export interface RunCause {
   eventId: string;
   correlationId: string;
   principal?: string;
+  /** The trace the message was part of: the run continues it, wherever it runs. */
+  traceparent?: string;
 }
 
 export function causeOf(event: StoredEvent): RunCause {
-  const { principal } = event.metadata;
+  const { principal, traceparent } = event.metadata;
   return {
     eventId: event.id,
     correlationId: event.correlationId,
     ...(principal ? { principal } : {}),
+    ...(traceparent ? { traceparent } : {}),
   };
 }
 
@@ -93,6 +104,7 @@ export function sagaContext(
   instance: string,
   task: TaskAggregate,
   cause?: RunCause,
+  traceparent?: string,
 ): CommandContext {
   const principal = cause?.principal ?? task.owner;
   return {
@@ -101,6 +113,7 @@ export function sagaContext(
     correlationId: cause?.correlationId ?? `saga-${task.id}`,
     ...(cause ? { causationId: cause.eventId } : {}),
     source: `saga:${instance}`,
+    ...(traceparent ? { traceparent } : {}),
   };
 }
 
@@ -140,11 +153,36 @@ async function claimStaged(
  * each report to the task aggregate, and fails the task, saying why, when the executor throws,
  * times out or ends without a final state. A cancel, a shutdown or a takeover ends it quietly.
  */
-export async function runTask(deps: RunDeps, request: RunRequest): Promise<void> {
+export function runTask(deps: RunDeps, request: RunRequest): Promise<void> {
+  const tracing = deps.tracing ?? NO_TRACING;
+  if (!tracing.enabled) return runOnce(deps, request, NO_TRACING);
+  const { seen, cause } = request;
+  return tracing.inSpan(
+    'task.run',
+    {
+      // Child of what started it here (a request, a run job), else of the message it runs for
+      // (a run resumed by the lease scan); a run resumed after a restart starts a trace.
+      ...(currentTraceparent() ? {} : { parent: contextFromTraceparent(cause?.traceparent) }),
+      attributes: {
+        'a2a.task.id': seen.id,
+        'a2a.agent': seen.agent,
+        'a2a.run.attempt': seen.attempts + 1,
+        'a2a.run.resumed': request.resumed,
+        'a2a.run.staged': request.staged !== undefined,
+      },
+    },
+    () => runOnce(deps, request, tracing),
+  );
+}
+
+async function runOnce(deps: RunDeps, request: RunRequest, tracing: Tracing): Promise<void> {
   const { commands, instance, logger, stamp } = deps;
   const { seen, runtime, resumed, controller, cause, staged } = request;
   const claimed = () => request.onClaimed?.();
-  const context = (task: TaskAggregate, from?: RunCause) => sagaContext(instance, task, from);
+  // The run's span, in what the run writes.
+  const traceparent = tracing.enabled ? currentTraceparent() : undefined;
+  const context = (task: TaskAggregate, from?: RunCause) =>
+    sagaContext(instance, task, from, traceparent);
   const tryCommand = (task: TaskAggregate, command: TaskCommand, from?: RunCause) =>
     tryTaskCommand(commands, task.id, command, context(task, from));
   if (!runtime) {
@@ -225,16 +263,21 @@ export async function runTask(deps: RunDeps, request: RunRequest): Promise<void>
     settled = isSettled(result.task);
   };
   try {
-    await runtime.executor.execute(
-      {
-        task: toTask(task),
-        message,
-        agent: task.agent,
-        signal: controller.signal,
-        resumed,
-        delegations: task.delegations ?? [],
-      },
-      emit,
+    await tracing.inSpan(
+      'executor.execute',
+      { attributes: { 'a2a.executor': runtime.executorName, 'a2a.agent': task.agent } },
+      () =>
+        runtime.executor.execute(
+          {
+            task: toTask(task),
+            message,
+            agent: task.agent,
+            signal: controller.signal,
+            resumed,
+            delegations: task.delegations ?? [],
+          },
+          emit,
+        ),
     );
     if (!settled) {
       // An executor may return instead of throwing once aborted: the abort is still why.

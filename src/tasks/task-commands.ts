@@ -18,6 +18,8 @@ export interface CommandContext {
   correlationId: string;
   causationId?: string;
   source?: string;
+  /** W3C traceparent of the span that caused the command, kept in the events' metadata. */
+  traceparent?: string;
 }
 
 export interface CommandResult {
@@ -193,6 +195,7 @@ function toNewEvent(taskId: string, event: DecidedEvent): NewEvent {
       ...(context.tenant ? { tenant: context.tenant } : {}),
       ...(context.principal ? { principal: context.principal } : {}),
       ...(context.source ? { source: context.source } : {}),
+      ...(context.traceparent ? { traceparent: context.traceparent } : {}),
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { traceHeaders } from '../../observability/index.js';
 import {
   type SendMessageRequest,
   type SendMessageResponse,
@@ -131,6 +132,8 @@ export function upstreamCalls(deps: UpstreamClientDeps, endpoint: UpstreamEndpoi
           accept,
           'a2a-version': endpoint.versionHeader,
           ...(await auth.headers(signal)),
+          // The run's trace goes on upstream: its spans join the caller's trace.
+          ...traceHeaders(),
         },
         body,
       };

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { traceHeaders } from '../../observability/index.js';
 import { resolveSecret } from '../secrets.js';
 import type { McpServerSpec } from './spec.js';
 
@@ -86,6 +87,7 @@ export function serverEndpoint(
     open() {
       const transport = new StreamableHTTPClientTransport(url, {
         requestInit: { headers },
+        fetch: tracedFetch,
         // One quick try to resume a dropped stream; after that the executor's own reconnect
         // (a new session, with backoff) takes over.
         reconnectionOptions: {
@@ -140,4 +142,16 @@ function quoteIfNeeded(word: string): string {
 function lastLines(text: string): string {
   const lines = text.trim().split(/\r?\n/);
   return lines.slice(-3).join(' | ');
+}
+
+/**
+ * Each request to an MCP server over HTTP carries the active trace (a tool call inside a
+ * run's span) in `traceparent`/`tracestate`; outside a span it is the plain fetch.
+ */
+function tracedFetch(url: string | URL, init?: RequestInit): Promise<Response> {
+  const trace = traceHeaders();
+  if (trace.traceparent === undefined) return fetch(url, init);
+  const headers = new Headers(init?.headers);
+  for (const [name, value] of Object.entries(trace)) headers.set(name, value);
+  return fetch(url, { ...init, headers });
 }

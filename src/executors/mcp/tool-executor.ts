@@ -6,6 +6,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { traceHeaders } from '../../observability/index.js';
 import { ArtifactSchema, type Message } from '../../protocol/index.js';
 import type { AgentExecutor, Emit, ExecutionContext } from '../agent-executor.js';
 import type { ExecutorLog } from '../hosted-executor.js';
@@ -83,7 +84,11 @@ export function createToolExecutor(options: ToolExecutorOptions): AgentExecutor 
     let outcome: { result: CallToolResult } | { error: unknown };
     try {
       // The signal makes the SDK send notifications/cancelled when the task is canceled.
-      const result = await session.client.callTool({ name, arguments: call.arguments }, undefined, {
+      // Any transport carries the trace in `_meta` too (stdio has no headers).
+      const trace = traceHeaders();
+      const meta = trace.traceparent === undefined ? {} : { _meta: trace };
+      const params = { name, arguments: call.arguments, ...meta };
+      const result = await session.client.callTool(params, undefined, {
         signal: AbortSignal.any([context.signal, session.lost]),
         timeout: options.callTimeoutMs,
         resetTimeoutOnProgress: true,
