@@ -11,6 +11,7 @@ import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { mountTaskRoutes } from './task-routes.js';
 
 export interface AppDependencies {
   store: EventStore;
@@ -90,6 +91,11 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
     ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     heartbeatMs: a2a?.heartbeatMs ?? 15_000,
     ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
+  });
+  // A task as of a time or position (history): the audit route's authentication and tenants.
+  mountTaskRoutes(app, {
+    store,
+    ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
   });
 
   if (mcp) {

@@ -1,3 +1,4 @@
+export { type AsOfPoint, parseAsOf, type TaskAsOf, taskAsOf } from './as-of.js';
 export { type AuditEntry, readTaskTimeline, toAuditEntry } from './audit.js';
 export type { SubmitTaskCommand, TaskCommand } from './commands.js';
 export { decide, MAX_PUSH_CONFIGS } from './decide.js';
