@@ -15,6 +15,7 @@ import {
   loadHostedAgents,
 } from './a2a/index.js';
 import { recordCardContent } from './agent-card-history.js';
+import { migrateAuditChain, startAuditChainSealer, verifyAuditChain } from './audit-chain/index.js';
 import {
   ALL_SCOPES,
   type AuthorizationServer,
@@ -140,6 +141,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       await projector.waitFor(await store.headPosition(), config.READ_CONSISTENCY_TIMEOUT_MS);
     };
     await catchUp();
+
+    // The tamper-evident chain seals events as stored, off the append path. It must get the
+    // raw store: a decorator that decrypts fields on read would seal (and verify) plaintext.
+    const sealer = await startAuditChainSealer({
+      store,
+      client: db.views,
+      schema: config.DATABASE_SCHEMA,
+      onError: (error, event) =>
+        logger.error('audit chain sealer failed', { error, position: event?.globalPosition }),
+    });
+    cleanups.push(() => sealer.stop());
 
     // Connected before runs start (a resumed run needs its MCP server or upstream); a peer
     // that is down does not stop start-up: its card is unavailable until it answers.
@@ -295,6 +307,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       },
       mcp: (request, caller) => mcp.handle(request, caller),
       bus,
+      auditChain: {
+        verify: (tenant) =>
+          verifyAuditChain(store, db.views, config.DATABASE_SCHEMA, {
+            ...(tenant !== undefined ? { tenant } : {}),
+          }),
+      },
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
@@ -602,6 +620,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
     await createSqlInstanceLeases(db.views, config.DATABASE_SCHEMA);
     await migrateAuthTables(db.views, config.DATABASE_SCHEMA);
     await migrateBus(db.views, config.DATABASE_SCHEMA);
+    await migrateAuditChain(db.views, config.DATABASE_SCHEMA);
     return db.kind;
   } finally {
     await db.close();

@@ -7,6 +7,7 @@ import type { Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
+import { type AuditChainAdmin, mountAuditChainRoutes } from './audit-chain-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
@@ -39,6 +40,8 @@ export interface AppDependencies {
   mcp?: (request: Request, caller: Principal) => Promise<Response>;
   /** The bus: its health in /healthz, its dead letters at `/admin/dead-letters` (admin scope). */
   bus?: { health(): Promise<BusHealth>; deadLetters: DeadLetterAdmin };
+  /** The tamper-evident chain of stored events: `/admin/audit/verify` (admin scope). */
+  auditChain?: AuditChainAdmin;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -120,6 +123,12 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   if (bus)
     mountDeadLetterRoutes(app, {
       deadLetters: bus.deadLetters,
+      ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+    });
+
+  if (deps.auditChain)
+    mountAuditChainRoutes(app, {
+      chain: deps.auditChain,
       ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     });
 
