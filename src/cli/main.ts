@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { migrateAuditChain, verifyAuditChain } from '../audit-chain/index.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import {
   migrateDatabase,
@@ -10,6 +11,7 @@ import { createLogger } from '../observability/index.js';
 import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
 import { auditTable } from './audit-table.js';
+import { registerAuditVerifyCommand } from './audit-verify-command.js';
 import { registerCardCommands } from './card-commands.js';
 import { registerDlqCommands } from './dlq-commands.js';
 import { registerKeyCommands } from './key-commands.js';
@@ -35,9 +37,9 @@ program
     console.log(`${kind} store migrated (schema ${config.DATABASE_SCHEMA})`);
   });
 
-program
+const audit = program
   .command('audit')
-  .description("print a task's full event history as a table")
+  .description("print a task's full event history as a table (audit verify: the hash chain)")
   .argument('<taskId>', 'the task id')
   .option('--tenant <tenant>', 'only if the task belongs to this tenant')
   .option('--url <url>', 'ask a running gateway (needed for the embedded store while it runs)')
@@ -54,6 +56,27 @@ program
     console.log(options.json ? JSON.stringify(entries, null, 2) : auditTable(entries));
   });
 
+registerAuditVerifyCommand(audit, async () => {
+  const config = loadConfig();
+  const { store, views, close } = await openEventStore(
+    config,
+    createLogger({ level: 'warn' }),
+  ).catch((error: unknown) => {
+    const url = error instanceof DataDirLockedError ? error.owner?.url : undefined;
+    throw withHint(error, `Ask the running gateway instead: add --url ${url ?? '<its URL>'}`);
+  });
+  await migrateAuditChain(views, config.DATABASE_SCHEMA);
+  return {
+    verify: (tenant) =>
+      verifyAuditChain(
+        store,
+        views,
+        config.DATABASE_SCHEMA,
+        tenant !== undefined ? { tenant } : {},
+      ),
+    close,
+  };
+});
 registerKeyCommands(program, openOperatorDatabase);
 registerOAuthCommands(program, openOperatorDatabase);
 registerCardCommands(program);
