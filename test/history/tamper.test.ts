@@ -95,9 +95,12 @@ describeEachDatabase(
       expect(clean.verified).toBeGreaterThanOrEqual(12);
       expect(clean.tenants.map((t: JsonBody) => t.tenant).sort()).toEqual(['', 'acme', 'globex']);
 
-      const timeline = (
-        await (await fetch(`${gateway.url}/acme/tasks/${tasks[2].id}/events`)).json()
-      ).events as { eventId: string; position: number; type: string }[];
+      const response = await fetch(`${gateway.url}/acme/tasks/${tasks[2].id}/events`);
+      const timeline = ((await response.json()) as JsonBody).events as {
+        eventId: string;
+        position: number;
+        type: string;
+      }[];
       const target = timeline.find((event) => event.type === 'task.artifact_appended')!;
       await behindItsBack(
         `update $schema.es_events set data = jsonb_set(data, '{artifact,parts,0,text}', '"forged"')
