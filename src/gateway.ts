@@ -63,6 +63,7 @@ import {
   createSqlTaskView,
   createTaskCommands,
   followTask,
+  rebuildTaskView,
   TASK_EVENT_TYPES,
   taskAt,
 } from './tasks/index.js';
@@ -311,6 +312,16 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         verify: (tenant) =>
           verifyAuditChain(store, db.views, config.DATABASE_SCHEMA, {
             ...(tenant !== undefined ? { tenant } : {}),
+          }),
+      },
+      projections: {
+        rebuildTaskView: ({ signal, onProgress }) =>
+          rebuildTaskView({
+            store,
+            client: db.views,
+            schema: config.DATABASE_SCHEMA,
+            signal,
+            onProgress,
           }),
       },
     });

@@ -12,6 +12,7 @@ import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { mountProjectionRoutes, type ProjectionAdmin } from './projection-routes.js';
 import { mountTaskRoutes } from './task-routes.js';
 
 export interface AppDependencies {
@@ -42,6 +43,8 @@ export interface AppDependencies {
   bus?: { health(): Promise<BusHealth>; deadLetters: DeadLetterAdmin };
   /** The tamper-evident chain of stored events: `/admin/audit/verify` (admin scope). */
   auditChain?: AuditChainAdmin;
+  /** Rebuilds of read models while the gateway serves (`/admin/projections/…`, admin scope). */
+  projections?: ProjectionAdmin;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -129,6 +132,14 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   if (deps.auditChain)
     mountAuditChainRoutes(app, {
       chain: deps.auditChain,
+      ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+    });
+
+  if (deps.projections)
+    mountProjectionRoutes(app, {
+      projections: deps.projections,
+      heartbeatMs: a2a?.heartbeatMs ?? 15_000,
+      ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
       ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     });
 

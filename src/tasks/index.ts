@@ -44,7 +44,15 @@ export {
 } from './task-commands.js';
 export {
   createSqlTaskView,
+  migrateTaskView,
   type TaskListPage,
   type TaskListQuery,
   type TaskView,
 } from './task-view.js';
+export {
+  RebuildAbortedError,
+  type RebuildProgress,
+  type RebuildResult,
+  RebuildRunningError,
+  rebuildTaskView,
+} from './task-view-rebuild.js';
