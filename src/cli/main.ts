@@ -17,6 +17,7 @@ import { registerDlqCommands } from './dlq-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
+import { registerReplayCommand } from './replay-command.js';
 
 // `npm run cli -- <command>`: operator commands against the configured store.
 const program = new Command()
@@ -77,6 +78,7 @@ registerAuditVerifyCommand(audit, async () => {
     close,
   };
 });
+registerReplayCommand(program);
 registerKeyCommands(program, openOperatorDatabase);
 registerOAuthCommands(program, openOperatorDatabase);
 registerCardCommands(program);

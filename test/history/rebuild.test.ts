@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayRegistry } from '../../src/gateway-registry.js';
@@ -18,6 +20,7 @@ import {
   taskStreamId,
 } from '../../src/tasks/index.js';
 import {
+  childEnv,
   type JsonBody,
   rpc,
   startTestGateway,
@@ -27,6 +30,8 @@ import {
 import { describeEachDatabase } from '../support/services.js';
 import { readSse } from '../support/sse.js';
 import { aMessage } from '../support/task-spec.js';
+
+const run = promisify(execFile);
 
 describe('task view rebuild: blue/green beside the live table', () => {
   const schema = 'rebuild';
@@ -234,5 +239,17 @@ describeEachDatabase('task view rebuild over HTTP on $name, while requests run',
     expect(body.type).toBe('done');
     expect(body.tasks).toBeGreaterThanOrEqual(tasks);
     expect(body.position).toBeGreaterThan(0);
+  });
+
+  it('is what gateway replay runs, printing the outcome', async () => {
+    const tasks = (await list('')).totalSize + (await list('acme')).totalSize;
+    const { stdout } = await run(
+      'node',
+      ['--import', 'tsx', 'src/cli/main.ts', 'replay', '--url', gateway.url],
+      { env: childEnv({ LOG_LEVEL: 'silent' }) },
+    );
+    const [, rebuilt] = /task view rebuilt: (\d+) tasks from \d+ events/.exec(stdout) ?? [];
+    expect(Number(rebuilt)).toBeGreaterThanOrEqual(tasks);
+    expect(await list('acme')).toMatchObject({ totalSize: (await list('acme')).tasks.length });
   });
 });
