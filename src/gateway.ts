@@ -15,6 +15,7 @@ import {
   loadHostedAgents,
 } from './a2a/index.js';
 import { recordCardContent } from './agent-card-history.js';
+import { migrateAuditChain, startAuditChainSealer, verifyAuditChain } from './audit-chain/index.js';
 import {
   ALL_SCOPES,
   type AuthorizationServer,
@@ -63,6 +64,7 @@ import {
   createSqlTaskView,
   createTaskCommands,
   followTask,
+  rebuildTaskView,
   TASK_EVENT_TYPES,
   taskAt,
 } from './tasks/index.js';
@@ -152,6 +154,17 @@ export async function startGateway(
       await projector.waitFor(await store.headPosition(), config.READ_CONSISTENCY_TIMEOUT_MS);
     };
     await catchUp();
+
+    // The tamper-evident chain seals events as stored, off the append path. It must get the
+    // raw store: a decorator that decrypts fields on read would seal (and verify) plaintext.
+    const sealer = await startAuditChainSealer({
+      store,
+      client: db.views,
+      schema: config.DATABASE_SCHEMA,
+      onError: (error, event) =>
+        logger.error('audit chain sealer failed', { error, position: event?.globalPosition }),
+    });
+    cleanups.push(() => sealer.stop());
 
     // Connected before runs start (a resumed run needs its MCP server or upstream); a peer
     // that is down does not stop start-up: its card is unavailable until it answers.
@@ -316,6 +329,22 @@ export async function startGateway(
       bus,
       ui: config.UI,
       tracing,
+      auditChain: {
+        verify: (tenant) =>
+          verifyAuditChain(store, db.views, config.DATABASE_SCHEMA, {
+            ...(tenant !== undefined ? { tenant } : {}),
+          }),
+      },
+      projections: {
+        rebuildTaskView: ({ signal, onProgress }) =>
+          rebuildTaskView({
+            store,
+            client: db.views,
+            schema: config.DATABASE_SCHEMA,
+            signal,
+            onProgress,
+          }),
+      },
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
@@ -623,6 +652,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
     await createSqlInstanceLeases(db.views, config.DATABASE_SCHEMA);
     await migrateAuthTables(db.views, config.DATABASE_SCHEMA);
     await migrateBus(db.views, config.DATABASE_SCHEMA);
+    await migrateAuditChain(db.views, config.DATABASE_SCHEMA);
     return db.kind;
   } finally {
     await db.close();

@@ -14,7 +14,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['auth'],
   ['sagas', 'push'],
   ['executors'],
-  ['tasks'],
+  ['tasks', 'audit-chain'],
   ['bus'],
   ['store'],
   ['protocol'],

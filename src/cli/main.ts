@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { migrateAuditChain, verifyAuditChain } from '../audit-chain/index.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import {
   migrateDatabase,
@@ -14,12 +15,14 @@ import { DataDirLockedError } from '../store/index.js';
 import { type AuditEntry, readTaskTimeline } from '../tasks/index.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { auditTable } from './audit-table.js';
+import { registerAuditVerifyCommand } from './audit-verify-command.js';
 import { registerCardCommands } from './card-commands.js';
 import { registerDlqCommands } from './dlq-commands.js';
 import { registerEventCommands } from './event-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
+import { registerReplayCommand } from './replay-command.js';
 import { registerSendCommand } from './send-command.js';
 import { registerTaskCommands } from './task-commands.js';
 import { registerTokenCommand } from './token-command.js';
@@ -81,6 +84,28 @@ registerTaskCommands(program);
 registerAgentCommands(program);
 registerEventCommands(program, openOperatorStore);
 registerTokenCommand(program, openOperatorDatabase, authServerIssuer);
+registerAuditVerifyCommand(audit, async () => {
+  const config = loadConfig();
+  const { store, views, close } = await openEventStore(
+    config,
+    createLogger({ level: 'warn' }),
+  ).catch((error: unknown) => {
+    const url = error instanceof DataDirLockedError ? error.owner?.url : undefined;
+    throw withHint(error, `Ask the running gateway instead: add --url ${url ?? '<its URL>'}`);
+  });
+  await migrateAuditChain(views, config.DATABASE_SCHEMA);
+  return {
+    verify: (tenant) =>
+      verifyAuditChain(
+        store,
+        views,
+        config.DATABASE_SCHEMA,
+        tenant !== undefined ? { tenant } : {},
+      ),
+    close,
+  };
+});
+registerReplayCommand(program);
 registerKeyCommands(program, openOperatorDatabase);
 registerOAuthCommands(program, openOperatorDatabase);
 registerCardCommands(program);

@@ -7,11 +7,14 @@ import type { Logger, Tracing } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
+import { type AuditChainAdmin, mountAuditChainRoutes } from './audit-chain-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountEventRoutes } from './event-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { mountProjectionRoutes, type ProjectionAdmin } from './projection-routes.js';
+import { mountTaskRoutes } from './task-routes.js';
 import { traceContext } from './trace-context.js';
 import { mountUiRoutes } from './ui-routes.js';
 
@@ -45,6 +48,10 @@ export interface AppDependencies {
   ui?: boolean;
   /** A span per request, continuing the caller's `traceparent`; absent or off: none. */
   tracing?: Tracing;
+  /** The tamper-evident chain of stored events: `/admin/audit/verify` (admin scope). */
+  auditChain?: AuditChainAdmin;
+  /** Rebuilds of read models while the gateway serves (`/admin/projections/…`, admin scope). */
+  projections?: ProjectionAdmin;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -100,6 +107,11 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
     heartbeatMs: a2a?.heartbeatMs ?? 15_000,
     ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
   });
+  // A task as of a time or position (history): the audit route's authentication and tenants.
+  mountTaskRoutes(app, {
+    store,
+    ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+  });
 
   // The store itself for operators (admin scope): `gateway events export|tail --url`.
   mountEventRoutes(app, {
@@ -135,6 +147,19 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
     });
 
   if (deps.ui) mountUiRoutes(app, auth ? { authenticator: auth.authenticator } : {});
+  if (deps.auditChain)
+    mountAuditChainRoutes(app, {
+      chain: deps.auditChain,
+      ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+    });
+
+  if (deps.projections)
+    mountProjectionRoutes(app, {
+      projections: deps.projections,
+      heartbeatMs: a2a?.heartbeatMs ?? 15_000,
+      ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
+      ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+    });
 
   app.notFound((c) =>
     c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),

@@ -1,3 +1,4 @@
+export { type AsOfPoint, parseAsOf, type TaskAsOf, taskAsOf } from './as-of.js';
 export { type AuditEntry, readTaskTimeline, toAuditEntry } from './audit.js';
 export type { SubmitTaskCommand, TaskCommand } from './commands.js';
 export { decide, MAX_PUSH_CONFIGS } from './decide.js';
@@ -43,7 +44,15 @@ export {
 } from './task-commands.js';
 export {
   createSqlTaskView,
+  migrateTaskView,
   type TaskListPage,
   type TaskListQuery,
   type TaskView,
 } from './task-view.js';
+export {
+  RebuildAbortedError,
+  type RebuildProgress,
+  type RebuildResult,
+  RebuildRunningError,
+  rebuildTaskView,
+} from './task-view-rebuild.js';

@@ -117,11 +117,23 @@ const viewMigrations: Migration[] = [
   },
 ];
 
+/** Creates or updates the task view's tables (`migrate` and the gateway's start). */
+export async function migrateTaskView(client: SqlClient, schema: string): Promise<void> {
+  await migrate(client, schema, { table: 'task_view_migrations', migrations: viewMigrations });
+}
+
 /** The task view in the gateway's database (PostgreSQL or PGlite), beside the events. */
 export async function createSqlTaskView(client: SqlClient, schema: string): Promise<TaskView> {
-  await migrate(client, schema, { table: 'task_view_migrations', migrations: viewMigrations });
+  await migrateTaskView(client, schema);
+  return openTaskView(client, schema, `${schema}.task_view`);
+}
+
+/**
+ * The view over `table`, a table shaped like `task_view`: the live one, or one being rebuilt
+ * beside it (task-view-rebuild.ts), whose writes only `applyBatch` makes.
+ */
+export function openTaskView(client: SqlClient, schema: string, table: string): TaskView {
   const cache = new Map<string, TaskAggregate>();
-  const table = `${schema}.task_view`;
 
   function remember(task: TaskAggregate): void {
     cache.delete(task.id);
