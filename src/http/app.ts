@@ -3,14 +3,18 @@ import type { JSONWebKeySet } from 'jose';
 import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
 import type { ApiKeyStore, AuthorizationServer, Principal } from '../auth/index.js';
 import type { BusHealth, DeadLetterAdmin } from '../bus/index.js';
-import type { Logger } from '../observability/index.js';
+import type { GatewayMetrics, Logger } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
+import { accessLog, markUnmatched } from './access-log.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
+import { type CorsOptions, corsPolicy } from './cors.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
+import { mountMetricsRoute } from './metrics-route.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { mountReadinessRoute, type ReadinessCheck } from './readiness.js';
 
 export interface AppDependencies {
   store: EventStore;
@@ -38,6 +42,14 @@ export interface AppDependencies {
   mcp?: (request: Request, caller: Principal) => Promise<Response>;
   /** The bus: its health in /healthz, its dead letters at `/admin/dead-letters` (admin scope). */
   bus?: { health(): Promise<BusHealth>; deadLetters: DeadLetterAdmin };
+  /** Prometheus metrics: every request counted, `GET /metrics` (admin scope when auth is on). */
+  metrics?: GatewayMetrics;
+  /** `/metrics` without authentication even when it is on (METRICS_PUBLIC). */
+  metricsPublic?: boolean;
+  /** What `/readyz` checks; none: the route is not served. */
+  readiness?: readonly ReadinessCheck[];
+  /** Cross-origin browser calls (CORS_ORIGINS); none: off. */
+  cors?: CorsOptions;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -46,12 +58,24 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
 
+  // One line per request, and the request metrics; outermost, so it times everything.
+  const { metrics } = deps;
+  app.use(
+    accessLog({
+      logger,
+      ...(metrics ? { onAnswered: (request) => metrics.observeHttp(request) } : {}),
+    }),
+  );
+  // Preflights are answered before authentication: a browser sends them without credentials.
+  if (deps.cors) app.use(corsPolicy(deps.cors));
   // Every request gets a correlation id, stored with the events it causes and sent back; a
   // caller's own is kept, so its logs and our audit line up.
   app.use(correlationId());
   // JSON-RPC answers carry it themselves, without a Headers object; every other route here.
   for (const path of [
     '/healthz',
+    '/readyz',
+    '/metrics',
     '/admin/*',
     '/audit/*',
     '/.well-known/*',
@@ -79,6 +103,14 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
       return c.json({ status: 'unavailable', store: storeKind, reason: describe(error) }, 503);
     }
   });
+
+  // Ready means: send it traffic (each check in the body).
+  if (deps.readiness) mountReadinessRoute(app, deps.readiness);
+  if (metrics)
+    mountMetricsRoute(app, {
+      scrape: () => metrics.scrape(),
+      ...(auth && !deps.metricsPublic ? { authenticate: authenticate(auth, 'json') } : {}),
+    });
 
   if (a2a)
     mountA2aRoutes(app, {
@@ -117,9 +149,13 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
       ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     });
 
-  app.notFound((c) =>
-    c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
-  );
+  app.notFound((c) => {
+    markUnmatched(c);
+    return c.json(
+      { error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` },
+      404,
+    );
+  });
 
   // One place turns unexpected errors into responses; nothing internal is echoed.
   app.onError((error, c) => {
