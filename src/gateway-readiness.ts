@@ -41,18 +41,7 @@ export function gatewayReadinessChecks(deps: ReadinessDeps): ReadinessCheck[] {
           : { ok: false, detail: missing.join('; ') };
       },
     },
-    {
-      name: 'task-view',
-      async check() {
-        const lag = await subscriberLag(deps.store, deps.taskView, deps.maxLagEvents + 1);
-        return lag <= deps.maxLagEvents
-          ? { ok: true, detail: `${lag} events behind` }
-          : {
-              ok: false,
-              detail: `more than ${deps.maxLagEvents} events behind (READY_MAX_LAG_EVENTS)`,
-            };
-      },
-    },
+    lagCheck('task-view', deps.store, deps.taskView, deps.maxLagEvents),
     {
       name: 'bus',
       async check() {
@@ -77,6 +66,24 @@ export function gatewayReadinessChecks(deps: ReadinessDeps): ReadinessCheck[] {
       },
     },
   ];
+}
+
+/** Fails while `watched` is more than `maxLagEvents` events behind the store's head. */
+export function lagCheck(
+  name: string,
+  store: EventStore,
+  watched: WatchedSubscriber,
+  maxLagEvents: number,
+): ReadinessCheck {
+  return {
+    name,
+    async check() {
+      const lag = await subscriberLag(store, watched, maxLagEvents + 1);
+      return lag <= maxLagEvents
+        ? { ok: true, detail: `${lag} events behind` }
+        : { ok: false, detail: `more than ${maxLagEvents} events behind (READY_MAX_LAG_EVENTS)` };
+    },
+  };
 }
 
 /** Rows of each migration table in the schema: how many migrations of each set are applied. */

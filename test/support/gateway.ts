@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ConfigSchema, loadConfig } from '../../src/config/index.js';
 import { type Gateway, startGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/observability/index.js';
+import { createLogger, type Logger } from '../../src/observability/index.js';
 import { DATABASE_URL, uniqueSchema } from './services.js';
 
 export const FIXTURE_AGENTS = fileURLToPath(new URL('../fixtures/agent-cards/', import.meta.url));
@@ -23,7 +23,7 @@ export interface TestGateway {
  * fresh schema. Agents come from test/fixtures/agent-cards.
  */
 export async function startTestGateway(
-  options: { database?: 'pglite' | 'postgres'; env?: Record<string, string> } = {},
+  options: { database?: 'pglite' | 'postgres'; env?: Record<string, string>; logger?: Logger } = {},
 ): Promise<TestGateway> {
   const folder = await mkdtemp(join(tmpdir(), 'gateway-test-'));
   const schema = uniqueSchema('gw');
@@ -39,7 +39,10 @@ export async function startTestGateway(
     ...(options.database === 'postgres' ? { DATABASE_URL: DATABASE_URL! } : {}),
     ...options.env,
   };
-  const gateway = await startGateway(loadConfig(env), createLogger({ level: 'silent' }));
+  const gateway = await startGateway(
+    loadConfig(env),
+    options.logger ?? createLogger({ level: 'silent' }),
+  );
   return {
     url: gateway.url,
     gateway,
@@ -62,7 +65,7 @@ export async function startTestGateway(
  */
 export async function startGatewayWithAgents(
   files: Record<string, unknown>,
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; logger?: Logger } = {},
 ): Promise<TestGateway> {
   const folder = await mkdtemp(join(tmpdir(), 'gateway-agents-'));
   let started: TestGateway;
@@ -70,7 +73,10 @@ export async function startGatewayWithAgents(
     for (const [name, content] of Object.entries(files)) {
       await writeFile(join(folder, `${name}.json`), JSON.stringify(content, null, 2));
     }
-    started = await startTestGateway({ env: { AGENT_CARDS_DIR: folder, ...options.env } });
+    started = await startTestGateway({
+      env: { AGENT_CARDS_DIR: folder, ...options.env },
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
     throw error;
