@@ -208,7 +208,12 @@ export async function runTask(deps: RunDeps, request: RunRequest): Promise<void>
     ? setTimeout(() => {
         writer.flush().catch((error) => {
           if (error instanceof RunAborted) abort('superseded');
-          else logger.warn('could not store a staged submission', { taskId: task.id, error });
+          else
+            logger.warn('could not store a staged submission', {
+              taskId: task.id,
+              tenant: task.tenant,
+              error,
+            });
         });
       }, STAGE_MS)
     : undefined;
@@ -259,7 +264,7 @@ export async function runTask(deps: RunDeps, request: RunRequest): Promise<void>
       why === 'timeout'
         ? `timed out after ${runtime.timeoutMs} ms`
         : `the agent failed: ${error instanceof Error ? error.message : String(error)}`;
-    logger.warn('task run failed', { taskId: task.id, reason });
+    logger.warn('task run failed', { taskId: task.id, tenant: task.tenant, reason });
     await fail(reason);
   } finally {
     clearTimeout(timer);
