@@ -159,7 +159,12 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
 
   // One place turns unexpected errors into responses; nothing internal is echoed.
   app.onError((error, c) => {
-    logger.error('unhandled error', { error, method: c.req.method, path: c.req.path });
+    logger.error('unhandled error', {
+      error,
+      method: c.req.method,
+      path: c.req.path,
+      correlationId: c.get('requestId'),
+    });
     return c.json({ error: 'internal', message: 'internal server error' }, 500);
   });
 
