@@ -43,6 +43,8 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<RpcEnv> 
     const status = c.res.status;
     const route = unmatched.has(c) ? 'unmatched' : routePattern(c.req.routePath);
     onAnswered?.({ method: c.req.method, route, status, seconds });
+    // Under LOG_LEVEL=warn (benchmarks, quiet deployments) most requests write no line at all.
+    if (status < 500 && logger.enabled?.('info') === false) return;
 
     const caller = c.get('caller');
     const urlTenant = c.req.param('tenant' as never) as string | undefined;
@@ -63,6 +65,7 @@ export function accessLog(options: AccessLogOptions): MiddlewareHandler<RpcEnv> 
     };
     if (status >= 500) logger.warn('request', fields);
     else logger.info('request', fields);
+    if (logger.enabled?.('debug') === false) return;
     logger.debug('request detail', {
       requestId: fields.requestId,
       correlationId: fields.correlationId,

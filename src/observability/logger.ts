@@ -10,6 +10,8 @@ export interface Logger {
   warn(message: string, fields?: Fields): void;
   error(message: string, fields?: Fields): void;
   child(fields: Fields): Logger;
+  /** Whether lines of `level` are written: lets a hot path skip preparing them. */
+  enabled?(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 export interface LoggerOptions {
@@ -62,6 +64,7 @@ function wrap(logger: PinoLogger): Logger {
     warn: log('warn'),
     error: log('error'),
     child: (fields) => wrap(logger.child(serialise(fields))),
+    enabled: (level) => logger.isLevelEnabled(level),
   };
 }
 

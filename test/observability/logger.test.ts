@@ -43,6 +43,8 @@ describe('the JSON-lines logger (pino)', () => {
     logger.info('no');
     logger.error('yes');
     expect(lines.map((line) => line.message)).toEqual(['yes']);
+    expect(logger.enabled?.('info')).toBe(false);
+    expect(logger.enabled?.('warn')).toBe(true);
     const silent = capture('silent');
     silent.logger.error('nothing');
     expect(silent.lines).toEqual([]);
