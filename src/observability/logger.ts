@@ -1,5 +1,5 @@
 import pino, { type Logger as PinoLogger } from 'pino';
-import { censor, maskUrlPasswords, redactionPaths } from './redaction.js';
+import { censor, maskUrlPasswords, type SecretKeys, scrub, secretKeys } from './redaction.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 type Fields = Record<string, unknown>;
@@ -31,6 +31,7 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const { write } = options;
+  const keys = secretKeys(options.redact);
   const destination = write
     ? { write: (chunk: string) => write(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) }
     : // Synchronous: the last lines before `process.exit` are not lost.
@@ -43,19 +44,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       base: null,
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: redactionPaths(options.redact), censor },
+      redact: { paths: keys.paths, censor },
     },
     destination,
   );
-  return wrap(options.fields ? root.child(serialise(options.fields)) : root);
+  return wrap(options.fields ? root.child(serialise(options.fields, keys)) : root, keys);
 }
 
-function wrap(logger: PinoLogger): Logger {
+function wrap(logger: PinoLogger, keys: SecretKeys): Logger {
   const log =
     (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Fields) => {
       // Fields are prepared only for lines that are written.
       if (!logger.isLevelEnabled(level)) return;
-      if (fields) logger[level](serialise(fields), message);
+      if (fields) logger[level](serialise(fields, keys), message);
       else logger[level](message);
     };
   return {
@@ -63,24 +64,22 @@ function wrap(logger: PinoLogger): Logger {
     info: log('info'),
     warn: log('warn'),
     error: log('error'),
-    child: (fields) => wrap(logger.child(serialise(fields))),
+    child: (fields) => wrap(logger.child(serialise(fields, keys)), keys),
     enabled: (level) => logger.isLevelEnabled(level),
   };
 }
 
 /**
  * Errors do not survive JSON.stringify; keep what helps an operator, including the cause.
- * A connection URL in a text field keeps its host and loses its password.
+ * Secrets and passwords in URLs go here (see redaction.ts); pino's redaction censors the
+ * top level's secret keys again as they are written.
  */
-function serialise(fields: Fields): Fields {
+function serialise(fields: Fields, keys: SecretKeys): Fields {
   const out: Fields = {};
+  // Scrubbed as one object: top-level keys in any case too (pino's paths match exact case).
+  const scrubbed = scrub(fields, keys, 0) as Fields;
   for (const [key, value] of Object.entries(fields))
-    out[key] =
-      value instanceof Error
-        ? describeError(value)
-        : typeof value === 'string'
-          ? maskUrlPasswords(value)
-          : value;
+    out[key] = value instanceof Error ? describeError(value) : scrubbed[key];
   return out;
 }
 

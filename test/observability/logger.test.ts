@@ -91,6 +91,8 @@ describe('the JSON-lines logger (pino)', () => {
       request: { body: { password: 'secret-password', token: 'secret-token' } },
       privateKey: '-----BEGIN PRIVATE KEY-----secret-pem',
       apiKey: 'secret-api-key-2',
+      Authorization: 'Basic secret-basic',
+      upstream: { Headers: { 'Proxy-Authorization': 'secret-proxy' } },
     });
     logger
       .child({ credentials: 'secret-credentials' })
