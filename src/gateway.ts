@@ -35,7 +35,9 @@ import {
   issuerConfigs,
 } from './gateway-auth.js';
 import { openGatewayBus, openOperatorBus } from './gateway-bus.js';
+import { instrumentBinding, instrumentStore, registerGatewayGauges } from './gateway-metrics.js';
 import { startGatewayPush } from './gateway-push.js';
+import { gatewayReadinessChecks, migrationCounts } from './gateway-readiness.js';
 import { createGatewayRegistry } from './gateway-registry.js';
 import { createGatewayTracing, tracedStore } from './gateway-tracing.js';
 import {
@@ -45,7 +47,7 @@ import {
   startHttpServer,
 } from './http/index.js';
 import { createMcpFace, type McpFace } from './mcp-server/index.js';
-import type { Logger, SpanExporter } from './observability/index.js';
+import { createGatewayMetrics, type Logger, type SpanExporter } from './observability/index.js';
 import { type AgentRuntime, createSqlInstanceLeases, createTaskLifecycle } from './sagas/index.js';
 import {
   createPgClient,
@@ -130,7 +132,9 @@ export async function startGateway(
       await step().catch((error) => logger.warn('cleanup failed', { error }));
   };
   try {
-    const store = tracedStore(db.store, tracing);
+    // Metrics on: every append and read of the store is timed (gateway-metrics.ts).
+    const metrics = config.METRICS ? createGatewayMetrics() : undefined;
+    const store = tracedStore(metrics ? instrumentStore(db.store, metrics) : db.store, tracing);
     const commands = createTaskCommands(store);
     const view = await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     const projector = await startDurableSubscriber(store, {
@@ -268,7 +272,11 @@ export async function startGateway(
       (wildcard && requestHost && VALID_HOST.test(requestHost)
         ? `http://${requestHost}`
         : boundUrl);
-    const binding = createJsonRpcBinding(service, { logger, maxBatch: config.JSONRPC_MAX_BATCH });
+    const rpcBinding = createJsonRpcBinding(service, {
+      logger,
+      maxBatch: config.JSONRPC_MAX_BATCH,
+    });
+    const binding = metrics ? instrumentBinding(rpcBinding, metrics, logger) : rpcBinding;
     // MCP calls go through the same binding as JSON-RPC: one set of scope and tenant rules.
     const mcp = createMcpFace({
       agents,
@@ -291,6 +299,24 @@ export async function startGateway(
         : {}),
     });
     onCardChange = () => mcp.toolsChanged();
+    const agentHealth = () =>
+      Object.fromEntries(agents.map((agent) => [agent.name, executors.get(agent.name)!.health()]));
+    const openStreams = () => getEventListeners(shutdown.signal, 'abort').length;
+    const taskView = { name: 'task-view', subscriber: projector, types: TASK_EVENT_TYPE_NAMES };
+    if (metrics)
+      registerGatewayGauges(metrics, {
+        store: db.store,
+        view,
+        subscribers: [taskView],
+        lagCap: Math.max(config.READY_MAX_LAG_EVENTS + 1, 1_000),
+        openStreams,
+        runningTasks: () => lifecycle.running,
+        bus,
+        agentHealth,
+        logger,
+      });
+    // Every migration is applied by now: readiness fails if the schema loses one.
+    const migrated = await migrationCounts(db.views, config.DATABASE_SCHEMA);
     const app = createApp({
       store,
       storeKind: db.kind,
@@ -311,10 +337,7 @@ export async function startGateway(
       ...(auth.apiKeys ? { apiKeys: auth.apiKeys } : {}),
       ...(authServer ? { authServer } : {}),
       ...(push ? { jwks: push.jwks } : {}),
-      agentHealth: () =>
-        Object.fromEntries(
-          agents.map((agent) => [agent.name, executors.get(agent.name)!.health()]),
-        ),
+      agentHealth,
       a2a: {
         agents,
         cards,
@@ -345,6 +368,20 @@ export async function startGateway(
             onProgress,
           }),
       },
+      ...(metrics ? { metrics, metricsPublic: config.METRICS_PUBLIC } : {}),
+      readiness: gatewayReadinessChecks({
+        store: db.store,
+        views: db.views,
+        schema: config.DATABASE_SCHEMA,
+        migrated,
+        taskView,
+        maxLagEvents: config.READY_MAX_LAG_EVENTS,
+        bus,
+        agentHealth,
+      }),
+      ...(config.CORS_ORIGINS.length > 0
+        ? { cors: { origins: config.CORS_ORIGINS, apiKeyHeader: config.API_KEY_HEADER } }
+        : {}),
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
@@ -373,7 +410,7 @@ export async function startGateway(
       bus,
       stats: () => ({
         ...store.stats(),
-        openStreams: getEventListeners(shutdown.signal, 'abort').length,
+        openStreams: openStreams(),
         runningTasks: lifecycle.running,
       }),
       stop() {

@@ -15,7 +15,7 @@ export async function serve(): Promise<void> {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(2);
   }
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  const logger = createLogger({ level: config.LOG_LEVEL, redact: [config.API_KEY_HEADER] });
 
   const starting = startGateway(config, logger);
   // Listening before start-up returns: the server answers (and a supervisor may stop it) a

@@ -179,10 +179,39 @@ const SettingsSchema = z.object({
    * caller's decision (parent-based ratio sampler).
    */
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+  // --- Observability: metrics, CORS, readiness -------------------------------------------
+  /** Serve Prometheus metrics at `GET /metrics`. */
+  METRICS: flag.default(true),
+  /**
+   * With authentication on, `/metrics` needs the admin scope; true serves it to anyone who
+   * reaches the port (keep the port private then, or scrape through a proxy).
+   */
+  METRICS_PUBLIC: flag.default(false),
+  /**
+   * Browser origins allowed to call the gateway (CORS): a comma-separated list of origins
+   * (`https://app.example.com`), or `*` for any. Empty: CORS off, preflights get 404.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value): '*' | string[] =>
+      value.trim() === '*'
+        ? '*'
+        : value
+            .split(',')
+            .map((entry) => entry.trim().replace(/\/+$/, ''))
+            .filter(Boolean),
+    ),
+  /** `/readyz` fails while the task view is more than this many events behind the store. */
+  READY_MAX_LAG_EVENTS: z.coerce.number().int().min(0).max(100_000).default(1_000),
 });
 
 /** A `PUSH_ALLOW_HOSTS` entry: a name or address, IPv6 in brackets, and an optional port. */
 const ALLOWED_HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+/** A browser origin as sent in `Origin`: scheme, host, optional port, nothing more. */
+const ORIGIN =
+  /^[a-z][a-z0-9+.-]*:\/\/(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** The settings, with the rules that tie some of them together. */
 export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
@@ -225,6 +254,14 @@ export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
         path: ['PUSH_ALLOW_HOSTS'],
         message: `${entry} is not a host or host:port (IPv6 in brackets)`,
       });
+  if (config.CORS_ORIGINS !== '*')
+    for (const origin of config.CORS_ORIGINS)
+      if (!ORIGIN.test(origin))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['CORS_ORIGINS'],
+          message: `${origin} is not an origin (scheme://host[:port], or * alone)`,
+        });
   // Heartbeats are what keep a quiet SSE stream from looking idle.
   const { HTTP_IDLE_TIMEOUT_MS: idle, SSE_HEARTBEAT_MS: heartbeat } = config;
   if (idle > 0 && idle <= heartbeat)

@@ -3,17 +3,21 @@ import type { JSONWebKeySet } from 'jose';
 import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
 import type { ApiKeyStore, AuthorizationServer, Principal } from '../auth/index.js';
 import type { BusHealth, DeadLetterAdmin } from '../bus/index.js';
-import type { Logger, Tracing } from '../observability/index.js';
+import type { GatewayMetrics, Logger, Tracing } from '../observability/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
+import { accessLog, markUnmatched } from './access-log.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { type AuditChainAdmin, mountAuditChainRoutes } from './audit-chain-routes.js';
 import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
+import { type CorsOptions, corsPolicy } from './cors.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountEventRoutes } from './event-routes.js';
+import { mountMetricsRoute } from './metrics-route.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
 import { mountProjectionRoutes, type ProjectionAdmin } from './projection-routes.js';
+import { mountReadinessRoute, type ReadinessCheck } from './readiness.js';
 import { mountTaskRoutes } from './task-routes.js';
 import { traceContext } from './trace-context.js';
 import { mountUiRoutes } from './ui-routes.js';
@@ -52,6 +56,14 @@ export interface AppDependencies {
   auditChain?: AuditChainAdmin;
   /** Rebuilds of read models while the gateway serves (`/admin/projections/…`, admin scope). */
   projections?: ProjectionAdmin;
+  /** Prometheus metrics: every request counted, `GET /metrics` (admin scope when auth is on). */
+  metrics?: GatewayMetrics;
+  /** `/metrics` without authentication even when it is on (METRICS_PUBLIC). */
+  metricsPublic?: boolean;
+  /** What `/readyz` checks; none: the route is not served. */
+  readiness?: readonly ReadinessCheck[];
+  /** Cross-origin browser calls (CORS_ORIGINS); none: off. */
+  cors?: CorsOptions;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -60,6 +72,16 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
 
+  // One line per request, and the request metrics; outermost, so it times everything.
+  const { metrics } = deps;
+  app.use(
+    accessLog({
+      logger,
+      ...(metrics ? { onAnswered: (request) => metrics.observeHttp(request) } : {}),
+    }),
+  );
+  // Preflights are answered before authentication: a browser sends them without credentials.
+  if (deps.cors) app.use(corsPolicy(deps.cors));
   // First, so the request's span covers everything after it.
   if (deps.tracing?.enabled) app.use(traceContext(deps.tracing));
   // Every request gets a correlation id, stored with the events it causes and sent back; a
@@ -68,6 +90,8 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   // JSON-RPC answers carry it themselves, without a Headers object; every other route here.
   for (const path of [
     '/healthz',
+    '/readyz',
+    '/metrics',
     '/admin/*',
     '/audit/*',
     '/.well-known/*',
@@ -95,6 +119,14 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
       return c.json({ status: 'unavailable', store: storeKind, reason: describe(error) }, 503);
     }
   });
+
+  // Ready means: send it traffic (each check in the body).
+  if (deps.readiness) mountReadinessRoute(app, deps.readiness);
+  if (metrics)
+    mountMetricsRoute(app, {
+      scrape: () => metrics.scrape(),
+      ...(auth && !deps.metricsPublic ? { authenticate: authenticate(auth, 'json') } : {}),
+    });
 
   if (a2a)
     mountA2aRoutes(app, {
@@ -161,13 +193,22 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
       ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     });
 
-  app.notFound((c) =>
-    c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
-  );
+  app.notFound((c) => {
+    markUnmatched(c);
+    return c.json(
+      { error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` },
+      404,
+    );
+  });
 
   // One place turns unexpected errors into responses; nothing internal is echoed.
   app.onError((error, c) => {
-    logger.error('unhandled error', { error, method: c.req.method, path: c.req.path });
+    logger.error('unhandled error', {
+      error,
+      method: c.req.method,
+      path: c.req.path,
+      correlationId: c.get('requestId'),
+    });
     return c.json({ error: 'internal', message: 'internal server error' }, 500);
   });
 

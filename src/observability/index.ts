@@ -1,5 +1,7 @@
 export { describeCause, innermostCause } from './error-cause.js';
-export { createLogger, type Logger, type LogLevel } from './logger.js';
+export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger.js';
+export { createGatewayMetrics, type GatewayMetrics } from './metrics.js';
+export { maskUrlPasswords, REDACTED } from './redaction.js';
 export {
   type Attributes,
   type Context,

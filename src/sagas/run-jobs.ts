@@ -144,10 +144,15 @@ export function createRunJobs(deps: RunJobsDeps): RunJobs {
       };
       bus.publish(runJobMessage(job)).catch((error: unknown) => {
         // Not queued: run it here rather than leave it to the lease scan.
-        logger.warn('could not queue a run: running it here', { taskId: task.id, error });
+        logger.warn('could not queue a run: running it here', {
+          taskId: task.id,
+          tenant: task.tenant,
+          error,
+        });
         return run(job).catch((failure: unknown) =>
           logger.warn('a run that could not be queued did not start', {
             taskId: task.id,
+            tenant: task.tenant,
             error: failure,
           }),
         );

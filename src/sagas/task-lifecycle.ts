@@ -140,7 +140,13 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
       staged,
       onClaimed: () => claimed(true),
     })
-      .catch((error) => logger.error('task run failed unexpectedly', { taskId: task.id, error }))
+      .catch((error) =>
+        logger.error('task run failed unexpectedly', {
+          taskId: task.id,
+          tenant: task.tenant,
+          error,
+        }),
+      )
       .finally(() => {
         claimed(false);
         runs.delete(task.id);
@@ -178,11 +184,19 @@ export function createTaskLifecycle(options: TaskLifecycleOptions): TaskLifecycl
   async function adopt(task: TaskAggregate, why: string): Promise<void> {
     const runtime = options.runtimeFor(task.agent);
     if (runtime?.onRestart === 'resume') {
-      logger.info('resuming a task whose run was interrupted', { taskId: task.id, why });
+      logger.info('resuming a task whose run was interrupted', {
+        taskId: task.id,
+        tenant: task.tenant,
+        why,
+      });
       launch(task, true);
       return;
     }
-    logger.info('failing a task whose run was interrupted', { taskId: task.id, why });
+    logger.info('failing a task whose run was interrupted', {
+      taskId: task.id,
+      tenant: task.tenant,
+      why,
+    });
     const current = await commands.peek(task.id, task.tenant);
     if (current && !isSettled(current)) {
       const note = gatewayNote(`interrupted: ${why} while the task was running`);

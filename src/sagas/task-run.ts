@@ -246,7 +246,12 @@ async function runOnce(deps: RunDeps, request: RunRequest, tracing: Tracing): Pr
     ? setTimeout(() => {
         writer.flush().catch((error) => {
           if (error instanceof RunAborted) abort('superseded');
-          else logger.warn('could not store a staged submission', { taskId: task.id, error });
+          else
+            logger.warn('could not store a staged submission', {
+              taskId: task.id,
+              tenant: task.tenant,
+              error,
+            });
         });
       }, STAGE_MS)
     : undefined;
@@ -302,7 +307,7 @@ async function runOnce(deps: RunDeps, request: RunRequest, tracing: Tracing): Pr
       why === 'timeout'
         ? `timed out after ${runtime.timeoutMs} ms`
         : `the agent failed: ${error instanceof Error ? error.message : String(error)}`;
-    logger.warn('task run failed', { taskId: task.id, reason });
+    logger.warn('task run failed', { taskId: task.id, tenant: task.tenant, reason });
     await fail(reason);
   } finally {
     clearTimeout(timer);

@@ -38,6 +38,8 @@ export interface TaskView {
   list(query: TaskListQuery): Promise<TaskListPage>;
   /** Tasks (any tenant) that are submitted or working: what a restart must look after. */
   unsettled(): Promise<TaskAggregate[]>;
+  /** How many tasks are in each state, every tenant together: from the kept counts, no scan. */
+  countByState(): Promise<Record<string, number>>;
 }
 
 const CACHE_SIZE = 10_000;
@@ -290,6 +292,15 @@ export function openTaskView(client: SqlClient, schema: string, table: string): 
         values: [],
       });
       return rows.map((row) => row.task);
+    },
+
+    async countByState() {
+      const rows = await client.query<{ state: string; total: number | string }>({
+        text: `select state, sum(total)::bigint as total from ${schema}.task_counts
+          where context_id = '' group by state`,
+        values: [],
+      });
+      return Object.fromEntries(rows.map((row) => [row.state, Number(row.total)]));
     },
   };
   return view;

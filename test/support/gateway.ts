@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ConfigSchema, loadConfig } from '../../src/config/index.js';
 import { type Gateway, type GatewayOptions, startGateway } from '../../src/gateway.js';
-import { createLogger } from '../../src/observability/index.js';
+import { createLogger, type Logger } from '../../src/observability/index.js';
 import { DATABASE_URL, uniqueSchema } from './services.js';
 
 export const FIXTURE_AGENTS = fileURLToPath(new URL('../fixtures/agent-cards/', import.meta.url));
@@ -28,6 +28,7 @@ export async function startTestGateway(
     env?: Record<string, string>;
     /** Passed to `startGateway` (an in-memory span exporter, for the tracing tests). */
     gateway?: GatewayOptions;
+    logger?: Logger;
   } = {},
 ): Promise<TestGateway> {
   const folder = await mkdtemp(join(tmpdir(), 'gateway-test-'));
@@ -46,7 +47,7 @@ export async function startTestGateway(
   };
   const gateway = await startGateway(
     loadConfig(env),
-    createLogger({ level: 'silent' }),
+    options.logger ?? createLogger({ level: 'silent' }),
     options.gateway,
   );
   return {
@@ -71,7 +72,7 @@ export async function startTestGateway(
  */
 export async function startGatewayWithAgents(
   files: Record<string, unknown>,
-  options: { env?: Record<string, string>; gateway?: GatewayOptions } = {},
+  options: { env?: Record<string, string>; gateway?: GatewayOptions; logger?: Logger } = {},
 ): Promise<TestGateway> {
   const folder = await mkdtemp(join(tmpdir(), 'gateway-agents-'));
   let started: TestGateway;
@@ -82,6 +83,7 @@ export async function startGatewayWithAgents(
     started = await startTestGateway({
       env: { AGENT_CARDS_DIR: folder, ...options.env },
       ...(options.gateway ? { gateway: options.gateway } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
     });
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
