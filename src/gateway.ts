@@ -295,11 +295,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       },
       mcp: (request, caller) => mcp.handle(request, caller),
       bus,
+      maxSseStreams: config.MAX_SSE_STREAMS,
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
       port: config.PORT,
       timeouts: httpTimeouts(config),
+      maxConnections: config.MAX_CONNECTIONS,
     });
     boundUrl = wildcard ? `http://localhost:${server.port}` : server.url;
     // So that a second process on the same folder can say where this one answers.

@@ -11,6 +11,8 @@ import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { securityHeaders } from './security-headers.js';
+import { createStreamLimiter, limitStreams } from './stream-limits.js';
 
 export interface AppDependencies {
   store: EventStore;
@@ -38,6 +40,8 @@ export interface AppDependencies {
   mcp?: (request: Request, caller: Principal) => Promise<Response>;
   /** The bus: its health in /healthz, its dead letters at `/admin/dead-letters` (admin scope). */
   bus?: { health(): Promise<BusHealth>; deadLetters: DeadLetterAdmin };
+  /** SSE streams (JSON-RPC and audit) open at once at most; more get HTTP 503. None: no cap. */
+  maxSseStreams?: number;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -45,6 +49,9 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   const { store, storeKind, logger, a2a, auth, apiKeys, authServer, agentHealth, mcp, bus } = deps;
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
+  const streams = createStreamLimiter(deps.maxSseStreams ?? Number.POSITIVE_INFINITY);
+
+  app.use(securityHeaders());
 
   // Every request gets a correlation id, stored with the events it causes and sent back; a
   // caller's own is kept, so its logs and our audit line up.
@@ -83,8 +90,14 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   if (a2a)
     mountA2aRoutes(app, {
       ...a2a,
+      streams,
       ...(auth ? { authenticate: authenticate(auth, 'json-rpc') } : {}),
     });
+  for (const path of ['/tasks/:id/events', '/:tenant/tasks/:id/events'])
+    app.get(
+      path,
+      limitStreams(streams, (c) => (c.req.header('accept') ?? '').includes('text/event-stream')),
+    );
   mountAuditRoutes(app, {
     store,
     ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
