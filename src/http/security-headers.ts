@@ -30,10 +30,14 @@ export function securityHeaders(): MiddlewareHandler<RpcEnv> {
     }
     await next();
     const headers = c.res.headers;
-    for (const [name, value] of Object.entries(ALWAYS))
-      if (!headers.has(name)) headers.set(name, value);
-    const type = headers.get('content-type') ?? '';
-    if (!headers.has('content-security-policy') && !type.startsWith('text/html'))
-      headers.set('Content-Security-Policy', DATA_CSP);
+    try {
+      for (const [name, value] of Object.entries(ALWAYS))
+        if (!headers.has(name)) headers.set(name, value);
+      const type = headers.get('content-type') ?? '';
+      if (!headers.has('content-security-policy') && !type.startsWith('text/html'))
+        headers.set('Content-Security-Policy', DATA_CSP);
+    } catch {
+      // A response whose headers are immutable (one passed through from a fetch) stays as is.
+    }
   };
 }
