@@ -168,7 +168,10 @@ const SettingsSchema = z.object({
    * overrides it. Read from the environment only.
    */
   CONFIG_FILE: z.string().min(1).optional(),
-  /** SSE streams open at once (SendStreamingMessage, SubscribeToTask, the audit stream); more get HTTP 503 with Retry-After. */
+  /**
+   * SSE streams open at once (SendStreamingMessage, SubscribeToTask, the audit stream); one
+   * more is refused with HTTP 503 and Retry-After, before it starts anything.
+   */
   MAX_SSE_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   /** TCP connections the HTTP server holds at once; more are closed as they arrive (0: no limit). */
   MAX_CONNECTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
