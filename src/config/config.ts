@@ -172,7 +172,7 @@ const SettingsSchema = z.object({
    * SSE streams open at once (SendStreamingMessage, SubscribeToTask, the audit stream); one
    * more is refused with HTTP 503 and Retry-After, before it starts anything.
    */
-  MAX_SSE_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  MAX_SSE_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
   /** TCP connections the HTTP server holds at once; more are closed as they arrive (0: no limit). */
   MAX_CONNECTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
 });
