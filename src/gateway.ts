@@ -382,11 +382,13 @@ export async function startGateway(
       ...(config.CORS_ORIGINS.length > 0
         ? { cors: { origins: config.CORS_ORIGINS, apiKeyHeader: config.API_KEY_HEADER } }
         : {}),
+      maxSseStreams: config.MAX_SSE_STREAMS,
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
       port: config.PORT,
       timeouts: httpTimeouts(config),
+      maxConnections: config.MAX_CONNECTIONS,
     });
     boundUrl = wildcard ? `http://localhost:${server.port}` : server.url;
     // So that a second process on the same folder can say where this one answers.

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config/index.js';
+import { ConfigError, loadConfigWithSources, summarizeConfig } from './config/index.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './observability/index.js';
 import { onShutdownSignals } from './shutdown-signals.js';
@@ -8,14 +8,20 @@ import { onShutdownSignals } from './shutdown-signals.js';
  * CLI's `gateway serve` both run this, so they start and stop the same way. Exits the process.
  */
 export async function serve(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  let loaded: ReturnType<typeof loadConfigWithSources>;
   try {
-    config = loadConfig();
+    loaded = loadConfigWithSources();
   } catch (error) {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(2);
   }
+  const { config } = loaded;
   const logger = createLogger({ level: config.LOG_LEVEL, redact: [config.API_KEY_HEADER] });
+  // What this instance runs with and where each value came from, secrets masked.
+  logger.info('configuration', {
+    ...(config.CONFIG_FILE ? { file: config.CONFIG_FILE } : {}),
+    settings: summarizeConfig(config, loaded.sources),
+  });
 
   const starting = startGateway(config, logger);
   // Listening before start-up returns: the server answers (and a supervisor may stop it) a

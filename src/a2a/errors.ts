@@ -25,6 +25,8 @@ export const A2A_ERROR_CODES = {
   RATE_LIMITED: -31429,
   /** The agent's MCP server or upstream agent has not been reached yet: no card to give. */
   AGENT_UNAVAILABLE: -31503,
+  /** The gateway holds as many SSE streams as it may (MAX_SSE_STREAMS): HTTP 503, retry later. */
+  SERVER_BUSY: -31504,
 } as const;
 export type A2aErrorKey = keyof typeof A2A_ERROR_CODES;
 

@@ -181,7 +181,9 @@ export function createA2aService(deps: A2aServiceDependencies) {
     const submit: SubmitTaskCommand = {
       type: 'SubmitTask',
       taskId,
-      contextId: message.contextId ?? randomUUID(),
+      // An empty contextId is none (as decide and ListTasks read it): the event schema refuses
+      // '' and a staged submission it refuses would leave the request waiting for ever.
+      contextId: message.contextId || randomUUID(),
       agent: ctx.agent.name,
       message,
       ...(params.metadata ? { metadata: params.metadata } : {}),

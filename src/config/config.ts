@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigFileError, type ConfigFileValues, readConfigFile } from './config-file.js';
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
@@ -204,6 +205,19 @@ const SettingsSchema = z.object({
     ),
   /** `/readyz` fails while the task view is more than this many events behind the store. */
   READY_MAX_LAG_EVENTS: z.coerce.number().int().min(0).max(100_000).default(1_000),
+  // --- Configuration file and connection limits (config loader, hardening) ---
+  /**
+   * A YAML or JSON file (by extension) of settings under these same names; the environment
+   * overrides it. Read from the environment only.
+   */
+  CONFIG_FILE: z.string().min(1).optional(),
+  /**
+   * SSE streams open at once (SendStreamingMessage, SubscribeToTask, the audit stream); one
+   * more is refused with HTTP 503 and Retry-After, before it starts anything.
+   */
+  MAX_SSE_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
+  /** TCP connections the HTTP server holds at once; more are closed as they arrive (0: no limit). */
+  MAX_CONNECTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
 });
 
 /** A `PUSH_ALLOW_HOSTS` entry: a name or address, IPv6 in brackets, and an optional port. */
@@ -281,18 +295,61 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads the configuration from `env`; empty strings count as unset. */
+/** Reads the configuration from `env` (and its CONFIG_FILE); empty strings count as unset. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const present = Object.fromEntries(
-    Object.keys(ConfigSchema.shape)
+  return loadConfigWithSources(env).config;
+}
+
+/** Where each setting came from: its default, the environment, or a line of the config file. */
+export type SettingSource =
+  | { from: 'default' }
+  | { from: 'env' }
+  | { from: 'file'; path: string; line: number };
+
+/**
+ * The configuration and where each setting came from. The file gives what the environment
+ * does not: a variable set (non-empty) in the environment always wins. A bad value is named
+ * with its source (`from env`, `from config.yaml:12`).
+ */
+export function loadConfigWithSources(env: Record<string, string | undefined> = process.env): {
+  config: Config;
+  sources: Record<string, SettingSource>;
+} {
+  const keys = Object.keys(ConfigSchema.shape);
+  const fromEnv = Object.fromEntries(
+    keys
       .map((key) => [key, env[key]] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
+      .filter(
+        (entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== '',
+      ),
   );
-  const parsed = ConfigSchema.safeParse(present);
+  let file: ConfigFileValues | undefined;
+  try {
+    file = fromEnv.CONFIG_FILE ? readConfigFile(fromEnv.CONFIG_FILE, new Set(keys)) : undefined;
+  } catch (error) {
+    if (error instanceof ConfigFileError) throw new ConfigError(error.problems);
+    throw error;
+  }
+  const sources: Record<string, SettingSource> = {};
+  for (const key of keys) {
+    if (key in fromEnv) sources[key] = { from: 'env' };
+    else if (file && key in file.values)
+      sources[key] = { from: 'file', path: file.path, line: file.lines[key]! };
+    else sources[key] = { from: 'default' };
+  }
+  const parsed = ConfigSchema.safeParse({ ...file?.values, ...fromEnv });
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0] ?? '');
+        return `${issue.path.join('.')}: ${issue.message}${describeSource(sources[key])}`;
+      }),
     );
   }
-  return parsed.data;
+  return { config: parsed.data, sources };
+}
+
+function describeSource(source: SettingSource | undefined): string {
+  if (!source || source.from === 'default') return '';
+  return source.from === 'env' ? ' (from env)' : ` (from ${source.path}:${source.line})`;
 }

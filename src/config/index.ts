@@ -1,2 +1,11 @@
-export { type Config, ConfigError, ConfigSchema, type LogLevel, loadConfig } from './config.js';
+export {
+  type Config,
+  ConfigError,
+  ConfigSchema,
+  type LogLevel,
+  loadConfig,
+  loadConfigWithSources,
+  type SettingSource,
+} from './config.js';
 export { httpTimeouts } from './http-timeouts.js';
+export { describeSetting, isSecretSetting, maskCredentials, summarizeConfig } from './summary.js';

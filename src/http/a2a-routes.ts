@@ -14,6 +14,7 @@ import {
 } from '../a2a/index.js';
 import { v03 } from '../protocol/index.js';
 import { anyone } from './authenticate.js';
+import { limitRpcStreams, type StreamLimiter } from './stream-limits.js';
 
 export interface A2aRoutesOptions {
   agents: readonly HostedAgent[];
@@ -34,6 +35,8 @@ export interface A2aRoutesOptions {
   heartbeatMs: number;
   /** Aborted at shutdown: open streams end so clients resume elsewhere. */
   shutdown?: AbortSignal;
+  /** Open SSE streams and their cap (MAX_SSE_STREAMS); none: no cap. */
+  streams?: StreamLimiter;
   /** Settles the caller before the body is read (authenticate.ts); none: anonymous. */
   authenticate?: MiddlewareHandler<RpcEnv>;
 }
@@ -57,6 +60,7 @@ export function mountA2aRoutes(app: Hono<RpcEnv>, options: A2aRoutesOptions): vo
     readJsonBody({ maxBytes: options.maxBodyBytes }),
     negotiateA2aVersion(),
     checkIdempotencyKey(),
+    ...(options.streams ? [limitRpcStreams(options.streams)] : []),
   ] as const;
 
   const base = (c: Context) => {

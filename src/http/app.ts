@@ -18,6 +18,8 @@ import { mountMetricsRoute } from './metrics-route.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
 import { mountProjectionRoutes, type ProjectionAdmin } from './projection-routes.js';
 import { mountReadinessRoute, type ReadinessCheck } from './readiness.js';
+import { securityHeaders } from './security-headers.js';
+import { createStreamLimiter, limitStreams } from './stream-limits.js';
 import { mountTaskRoutes } from './task-routes.js';
 import { traceContext } from './trace-context.js';
 import { mountUiRoutes } from './ui-routes.js';
@@ -64,6 +66,8 @@ export interface AppDependencies {
   readiness?: readonly ReadinessCheck[];
   /** Cross-origin browser calls (CORS_ORIGINS); none: off. */
   cors?: CorsOptions;
+  /** SSE streams (JSON-RPC and audit) open at once at most; more get HTTP 503. None: no cap. */
+  maxSseStreams?: number;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -71,6 +75,9 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   const { store, storeKind, logger, a2a, auth, apiKeys, authServer, agentHealth, mcp, bus } = deps;
   // Not strict: clients join paths differently, `/agents/echo` and `/agents/echo/` are one endpoint.
   const app = new Hono<RpcEnv>({ strict: false });
+  const streams = createStreamLimiter(deps.maxSseStreams ?? Number.POSITIVE_INFINITY);
+
+  app.use(securityHeaders());
 
   // One line per request, and the request metrics; outermost, so it times everything.
   const { metrics } = deps;
@@ -131,8 +138,14 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
   if (a2a)
     mountA2aRoutes(app, {
       ...a2a,
+      streams,
       ...(auth ? { authenticate: authenticate(auth, 'json-rpc') } : {}),
     });
+  for (const path of ['/tasks/:id/events', '/:tenant/tasks/:id/events'])
+    app.get(
+      path,
+      limitStreams(streams, (c) => (c.req.header('accept') ?? '').includes('text/event-stream')),
+    );
   mountAuditRoutes(app, {
     store,
     ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),

@@ -22,7 +22,13 @@ export interface RunningServer {
 
 export function startHttpServer(
   app: Hono<RpcEnv>,
-  options: { host: string; port: number; timeouts?: ConnectionTimeouts },
+  options: {
+    host: string;
+    port: number;
+    timeouts?: ConnectionTimeouts;
+    /** Connections held at once; more are closed as they arrive (0 or none: no limit). */
+    maxConnections?: number;
+  },
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve(
@@ -50,6 +56,8 @@ export function startHttpServer(
         });
       },
     );
+    if (options.maxConnections)
+      (server as import('node:http').Server).maxConnections = options.maxConnections;
     if (options.timeouts)
       closeIdleConnections(server as import('node:http').Server, options.timeouts.idleMs);
     server.once('error', (error) => reject(toListenError(error, options.host, options.port)));

@@ -31,7 +31,7 @@ describe('configuration', () => {
     })();
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      'HTTP_IDLE_TIMEOUT_MS: must exceed SSE_HEARTBEAT_MS (15000), or quiet SSE streams are cut',
+      'HTTP_IDLE_TIMEOUT_MS: must exceed SSE_HEARTBEAT_MS (15000), or quiet SSE streams are cut (from env)',
     ]);
   });
 
