@@ -44,6 +44,16 @@ import {
 } from './http/index.js';
 import { createMcpFace, type McpFace } from './mcp-server/index.js';
 import type { Logger } from './observability/index.js';
+import {
+  createEncryptingStore,
+  createSqlTenantKeys,
+  migrateTenantKeys,
+  parseMasterKey,
+  redactTask,
+  type ShredResult,
+  shredTenant,
+  type TenantKeys,
+} from './privacy/index.js';
 import { type AgentRuntime, createSqlInstanceLeases, createTaskLifecycle } from './sagas/index.js';
 import {
   createPgClient,
@@ -60,6 +70,7 @@ import {
 } from './store/index.js';
 import {
   createSqlTaskView,
+  createTaskCache,
   createTaskCommands,
   followTask,
   TASK_EVENT_TYPES,
@@ -96,6 +107,8 @@ interface Database {
   views: SqlClient;
   /** This process's hold on the embedded store's folder. */
   lock?: DataDirLock;
+  /** The tenants' data keys, when personal data is encrypted (PII_ENCRYPTION). */
+  keys?: TenantKeys;
   close(): Promise<void>;
 }
 
@@ -117,7 +130,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   };
   try {
     const { store } = db;
-    const commands = createTaskCommands(store);
+    // Held here so that a shredded tenant's plaintext copies can be dropped (privacy/).
+    const taskCache = createTaskCache();
+    const commands = createTaskCommands(store, { cache: taskCache });
     const view = await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     const projector = await startDurableSubscriber(store, {
       name: 'task-view',
@@ -140,6 +155,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       await projector.waitFor(await store.headPosition(), config.READ_CONSISTENCY_TIMEOUT_MS);
     };
     await catchUp();
+    const keys = db.keys;
+    const shredTenantData = keys
+      ? (tenant: string) => shredTenant(tenant, { keys, view, settle: catchUp })
+      : undefined;
+    // A tenant shredded here or by another instance: no plaintext copy of its data may stay.
+    keys?.onShred((tenant) => {
+      taskCache.clear();
+      void view
+        .redactTenant(tenant, (task) => redactTask(task, 'shredded'))
+        .catch((error) => logger.warn('could not redact a shredded tenant', { tenant, error }));
+    });
 
     // Connected before runs start (a resumed run needs its MCP server or upstream); a peer
     // that is down does not stop start-up: its card is unavailable until it answers.
@@ -295,6 +321,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       },
       mcp: (request, caller) => mcp.handle(request, caller),
       bus,
+      ...(shredTenantData ? { shredTenant: shredTenantData } : {}),
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
@@ -460,6 +487,7 @@ const SCOPE_TEXT: Record<(typeof ALL_SCOPES)[number], string> = {
   'a2a:read': "read the tenant's tasks (GetTask, ListTasks, SubscribeToTask, audit)",
   'a2a:cancel': 'cancel tasks (CancelTask)',
   'a2a:admin': 'every tenant; API keys and the security audit',
+  'a2a:audit-pii': 'personal data (message and artifact content) in audit timelines',
 };
 
 function runtimeOf(
@@ -486,6 +514,8 @@ function isWildcardHost(host: string): boolean {
 /** PostgreSQL when DATABASE_URL is set, else embedded PGlite in DATA_DIR; migrated. */
 async function openDatabase(config: Config, logger: Logger, role: string): Promise<Database> {
   const registry = createGatewayRegistry();
+  // Encrypted, the store sees ciphertext: the encrypting layer validates and upcasts instead.
+  const storeRegistry = config.PII_ENCRYPTION ? {} : { registry };
   const onBackgroundError = (error: unknown) =>
     logger.warn('event store background error', { error });
   if (config.DATABASE_URL) {
@@ -500,7 +530,7 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
           connectionString: config.DATABASE_URL!,
           schema: config.DATABASE_SCHEMA,
           max: config.DATABASE_POOL_SIZE,
-          registry,
+          ...storeRegistry,
           onBackgroundError,
         }),
       {
@@ -514,12 +544,18 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
       max: 4,
       applicationName: 'a2a-gateway:views',
     });
+    const sealed = await withEncryption(config, store, views, registry).catch(async (error) => {
+      await store.close();
+      await views.close();
+      throw error;
+    });
     return {
-      store,
+      ...sealed,
       kind: 'postgres',
       views,
       async close() {
-        await store.close();
+        await sealed.keys?.close();
+        await sealed.store.close();
         await views.close();
       },
     };
@@ -543,16 +579,22 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
     const store = await createPgliteEventStore({
       pglite,
       schema: config.DATABASE_SCHEMA,
-      registry,
+      ...storeRegistry,
       onBackgroundError,
     });
+    const views = createPgliteClient(pglite, { owned: false });
+    const sealed = await withEncryption(config, store, views, registry).catch(async (error) => {
+      await store.close();
+      throw error;
+    });
     return {
-      store,
+      ...sealed,
       kind: 'pglite',
-      views: createPgliteClient(pglite, { owned: false }),
+      views,
       lock,
       async close() {
-        await store.close();
+        await sealed.keys?.close();
+        await sealed.store.close();
         await pglite.close();
         await lock.release();
       },
@@ -561,6 +603,46 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
     await pglite.close();
     await lock.release();
     throw error;
+  }
+}
+
+/**
+ * With PII_ENCRYPTION, the store behind the encrypting layer (privacy/) and the tenants'
+ * data keys in the same database; else the store as it is.
+ */
+async function withEncryption(
+  config: Config,
+  inner: EventStore,
+  views: SqlClient,
+  registry: ReturnType<typeof createGatewayRegistry>,
+): Promise<{ store: EventStore; keys?: TenantKeys }> {
+  if (!config.PII_ENCRYPTION) return { store: inner };
+  const keys = await createSqlTenantKeys(views, {
+    schema: config.DATABASE_SCHEMA,
+    masterKey: parseMasterKey(config.ENCRYPTION_MASTER_KEY!),
+  });
+  return { store: createEncryptingStore(inner, { keys, registry }), keys };
+}
+
+/**
+ * `privacy shred` without a running gateway's help: deletes the tenant's data keys (running
+ * instances on the same PostgreSQL are told) and redacts its task view rows. Needs no master
+ * key: deleting a key does not open it.
+ */
+export async function shredTenantOffline(
+  config: Config,
+  logger: Logger,
+  tenant: string,
+): Promise<ShredResult> {
+  const db = await openDatabase(config, logger, 'cli');
+  let keys = db.keys;
+  try {
+    keys ??= await createSqlTenantKeys(db.views, { schema: config.DATABASE_SCHEMA });
+    const view = await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
+    return await shredTenant(tenant, { keys, view });
+  } finally {
+    if (!db.keys) await keys?.close();
+    await db.close();
   }
 }
 
@@ -602,6 +684,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
     await createSqlInstanceLeases(db.views, config.DATABASE_SCHEMA);
     await migrateAuthTables(db.views, config.DATABASE_SCHEMA);
     await migrateBus(db.views, config.DATABASE_SCHEMA);
+    await migrateTenantKeys(db.views, config.DATABASE_SCHEMA);
     return db.kind;
   } finally {
     await db.close();

@@ -12,6 +12,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['a2a'],
   ['auth'],
   ['sagas', 'push'],
+  ['privacy'],
   ['executors'],
   ['tasks'],
   ['bus'],

@@ -4,6 +4,7 @@ import {
   migrateDatabase,
   openEventStore,
   openOperatorDeadLetters,
+  shredTenantOffline,
   startGateway,
 } from '../gateway.js';
 import { createLogger } from '../observability/index.js';
@@ -15,6 +16,7 @@ import { registerDlqCommands } from './dlq-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
+import { registerPrivacyCommands } from './privacy-commands.js';
 
 // `npm run cli -- <command>`: operator commands against the configured store.
 const program = new Command()
@@ -58,6 +60,11 @@ registerKeyCommands(program, openOperatorDatabase);
 registerOAuthCommands(program, openOperatorDatabase);
 registerCardCommands(program);
 registerMcpCommand(program, startGateway);
+registerPrivacyCommands(program, (tenant) =>
+  shredTenantOffline(loadConfig(), createLogger({ level: 'warn' }), tenant).catch((error) => {
+    throw withHint(error, 'Ask the running gateway instead: add --url <its URL>');
+  }),
+);
 registerDlqCommands(program, async () => {
   const config = loadConfig();
   return openOperatorDeadLetters(config, createLogger({ level: 'warn' })).catch(

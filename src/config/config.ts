@@ -160,6 +160,17 @@ const SettingsSchema = z.object({
   /** One or more NATS servers, comma-separated: nats://127.0.0.1:4222. */
   NATS_URL: z.string().min(1).optional(),
   AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
+
+  // --- Privacy and retention (README: "Privacy and retention") ---
+  /**
+   * Encrypt personal data (the fields each event type declares sensitive: message and
+   * artifact content, metadata) at rest under a data key per tenant, so deleting a tenant's
+   * key (`privacy shred`) erases it. Needs ENCRYPTION_MASTER_KEY. Once on, keep it on: events
+   * written meanwhile cannot be read without it.
+   */
+  PII_ENCRYPTION: flag.default(false),
+  /** Wraps the tenant data keys: 32 bytes in base64, or `@/path/to/file` holding them. */
+  ENCRYPTION_MASTER_KEY: z.string().min(1).optional(),
 });
 
 /** A `PUSH_ALLOW_HOSTS` entry: a name or address, IPv6 in brackets, and an optional port. */
@@ -192,6 +203,12 @@ export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
       code: 'custom',
       path: ['BUS_ROUTES'],
       message: 'BUS=composite needs BUS_ROUTES',
+    });
+  if (config.PII_ENCRYPTION && !config.ENCRYPTION_MASTER_KEY)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ENCRYPTION_MASTER_KEY'],
+      message: 'PII_ENCRYPTION=true needs ENCRYPTION_MASTER_KEY (openssl rand -base64 32)',
     });
   if (config.PUSH_RETRY_BASE_MS > config.PUSH_RETRY_MAX_MS)
     ctx.addIssue({

@@ -4,6 +4,7 @@ import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
 import type { ApiKeyStore, AuthorizationServer, Principal } from '../auth/index.js';
 import type { BusHealth, DeadLetterAdmin } from '../bus/index.js';
 import type { Logger } from '../observability/index.js';
+import type { ShredResult } from '../privacy/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { mountAdminRoutes } from './admin-routes.js';
@@ -11,6 +12,7 @@ import { mountAuditRoutes } from './audit-routes.js';
 import { type AuthenticationOptions, anyone, authenticate, callerOf } from './authenticate.js';
 import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { mountPrivacyRoutes } from './privacy-routes.js';
 
 export interface AppDependencies {
   store: EventStore;
@@ -38,6 +40,8 @@ export interface AppDependencies {
   mcp?: (request: Request, caller: Principal) => Promise<Response>;
   /** The bus: its health in /healthz, its dead letters at `/admin/dead-letters` (admin scope). */
   bus?: { health(): Promise<BusHealth>; deadLetters: DeadLetterAdmin };
+  /** Crypto-shredding of a tenant (`DELETE /admin/tenants/{tenant}/key`), when PII encryption is on. */
+  shredTenant?: (tenant: string) => Promise<ShredResult>;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -116,6 +120,11 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
       deadLetters: bus.deadLetters,
       ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     });
+
+  mountPrivacyRoutes(app, {
+    ...(deps.shredTenant ? { shred: deps.shredTenant } : {}),
+    ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+  });
 
   app.notFound((c) =>
     c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404),
