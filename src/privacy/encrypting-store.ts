@@ -7,7 +7,13 @@ import {
   type StoredEvent,
   ValidationError,
 } from '../events/index.js';
-import type { EventPage, EventStore, Snapshot, Subscription } from '../store/index.js';
+import {
+  type EventPage,
+  type EventStore,
+  type Snapshot,
+  StoreClosedError,
+  type Subscription,
+} from '../store/index.js';
 import { decryptJson, type EncryptedValue, encryptJson, isEncrypted, redacted } from './cipher.js';
 import { type DataKey, SHREDDED_KEY, type TenantKeys } from './tenant-keys.js';
 
@@ -143,18 +149,33 @@ export function createEncryptingStore(
     return first?.metadata.tenant ?? '';
   }
 
+  // Appends begun before close() are finished by it, as the store below would (contract).
+  const inFlight = new Set<Promise<unknown>>();
+  let closing = false;
+
+  async function appendSealed(
+    streamId: string,
+    events: readonly NewEvent[],
+    appendOptions: Parameters<EventStore['append']>[2],
+  ) {
+    if (!Array.isArray(events)) return inner.append(streamId, events, appendOptions);
+    const { sealed, plain } = await seal(events);
+    const result = await inner.append(streamId, sealed, appendOptions);
+    // What was written, as a read returns it: the plaintext we hold, no decryption.
+    const written = result.events.map((event, index) => {
+      const open = upcast({ ...event, data: plain[index] });
+      opened.set(event, open);
+      return open;
+    });
+    return { ...result, events: written };
+  }
+
   return {
-    async append(streamId, events, appendOptions) {
-      if (!Array.isArray(events)) return inner.append(streamId, events, appendOptions);
-      const { sealed, plain } = await seal(events);
-      const result = await inner.append(streamId, sealed, appendOptions);
-      // What was written, as a read returns it: the plaintext we hold, no decryption.
-      const written = result.events.map((event, index) => {
-        const open = upcast({ ...event, data: plain[index] });
-        opened.set(event, open);
-        return open;
-      });
-      return { ...result, events: written };
+    append(streamId, events, appendOptions) {
+      if (closing) return Promise.reject(new StoreClosedError());
+      const work = appendSealed(streamId, events, appendOptions);
+      inFlight.add(work);
+      return work.finally(() => inFlight.delete(work));
     },
 
     readStream: async (streamId, readOptions) =>
@@ -195,7 +216,11 @@ export function createEncryptingStore(
     loadCheckpoint: (name) => inner.loadCheckpoint(name),
     saveCheckpoint: (name, position) => inner.saveCheckpoint(name, position),
     stats: () => inner.stats(),
-    close: () => inner.close(),
+    async close() {
+      closing = true;
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      await inner.close();
+    },
   };
 
   /**
