@@ -34,6 +34,13 @@ import { AT, aMessage } from '../support/task-spec.js';
 
 const SECRET = 'my card number is 4111 1111 1111 1111';
 
+/** A task.submitted payload as read back, its fields plaintext or redaction markers. */
+interface SubmittedData {
+  taskId: string;
+  message: { messageId: string; parts: Record<string, unknown>[]; metadata?: unknown };
+  metadata?: unknown;
+}
+
 /** A task's submission holding personal data in text, structured data and metadata. */
 function submission(taskId: string, tenant: string | undefined): NewEvent {
   return {
@@ -225,11 +232,11 @@ function encryptionSuite(name: string, backend: () => Backend): void {
         });
         const events = await reader.readStream(taskStreamId('t-4'));
         expect(events.map((e) => e.type)).toEqual(['task.submitted', 'task.status_changed']);
-        const data = events[0]!.data as Record<string, any>;
+        const data = events[0]!.data as SubmittedData;
         expect(data.taskId).toBe('t-4');
         expect(data.message.messageId).toBe('m-t-4');
-        expect(data.message.parts[0].text).toEqual({ $redacted: 'shredded' });
-        expect(data.message.parts[1].data).toEqual({ $redacted: 'shredded' });
+        expect(data.message.parts[0]!.text).toEqual({ $redacted: 'shredded' });
+        expect(data.message.parts[1]!.data).toEqual({ $redacted: 'shredded' });
         expect(data.message.metadata).toEqual({ $redacted: 'shredded' });
         expect(data.metadata).toEqual({ $redacted: 'shredded' });
         expect(events[1]!.data).toEqual(working().data);
@@ -289,8 +296,8 @@ function encryptionSuite(name: string, backend: () => Backend): void {
         values: [taskStreamId('t-8')],
       });
       const [event] = await store.readStream(taskStreamId('t-8'));
-      const data = event!.data as Record<string, any>;
-      expect(data.message.parts[0].text).toEqual({ $redacted: 'unreadable' });
+      const data = event!.data as SubmittedData;
+      expect(data.message.parts[0]!.text).toEqual({ $redacted: 'unreadable' });
       expect(data.metadata).toEqual({ customer: 'Ada Lovelace' });
     });
 
