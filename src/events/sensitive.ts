@@ -12,12 +12,19 @@ type Step = { key: string; each: boolean };
 
 const STEP = /^([A-Za-z_$][\w$]*)(\[\*\])?$/;
 
+// Paths are few and fixed (declared per event type): each is parsed once.
+const parsed = new Map<SensitivePath, Step[]>();
+
 export function parseSensitivePath(path: SensitivePath): Step[] {
-  return path.split('.').map((part) => {
+  const known = parsed.get(path);
+  if (known) return known;
+  const steps = path.split('.').map((part) => {
     const match = STEP.exec(part);
     if (!match) throw new Error(`invalid sensitive path ${JSON.stringify(path)} at ${part}`);
     return { key: match[1]!, each: match[2] !== undefined };
   });
+  parsed.set(path, steps);
+  return steps;
 }
 
 /**
