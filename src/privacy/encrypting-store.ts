@@ -213,6 +213,10 @@ export function createEncryptingStore(
     get exclusive() {
       return inner.exclusive;
     },
+    deleteStream: (streamId) => inner.deleteStream(streamId),
+    // Archives hold events as stored (ciphertext): restored, they open as before, or read as
+    // shredded if their tenant's key went meanwhile.
+    importEvents: (events) => inner.importEvents(events),
     loadCheckpoint: (name) => inner.loadCheckpoint(name),
     saveCheckpoint: (name, position) => inner.saveCheckpoint(name, position),
     stats: () => inner.stats(),
