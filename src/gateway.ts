@@ -109,6 +109,8 @@ interface Database {
   lock?: DataDirLock;
   /** The tenants' data keys, when personal data is encrypted (PII_ENCRYPTION). */
   keys?: TenantKeys;
+  /** The store under the encrypting layer (events as stored), when there is one. */
+  raw?: EventStore;
   close(): Promise<void>;
 }
 
@@ -615,13 +617,13 @@ async function withEncryption(
   inner: EventStore,
   views: SqlClient,
   registry: ReturnType<typeof createGatewayRegistry>,
-): Promise<{ store: EventStore; keys?: TenantKeys }> {
+): Promise<{ store: EventStore; keys?: TenantKeys; raw?: EventStore }> {
   if (!config.PII_ENCRYPTION) return { store: inner };
   const keys = await createSqlTenantKeys(views, {
     schema: config.DATABASE_SCHEMA,
     masterKey: parseMasterKey(config.ENCRYPTION_MASTER_KEY!),
   });
-  return { store: createEncryptingStore(inner, { keys, registry }), keys };
+  return { store: createEncryptingStore(inner, { keys, registry }), keys, raw: inner };
 }
 
 /**
@@ -650,9 +652,15 @@ export async function shredTenantOffline(
 export async function openEventStore(
   config: Config,
   logger: Logger,
-): Promise<{ store: EventStore; views: SqlClient; close: () => Promise<void> }> {
+): Promise<{
+  store: EventStore;
+  /** Events as stored (ciphertext with PII_ENCRYPTION): what retention archives. */
+  stored: EventStore;
+  views: SqlClient;
+  close: () => Promise<void>;
+}> {
   const db = await openDatabase(config, logger, 'cli');
-  return { store: db.store, views: db.views, close: () => db.close() };
+  return { store: db.store, stored: db.raw ?? db.store, views: db.views, close: () => db.close() };
 }
 
 /** The bus's dead letters for the CLI: the configured store and transport, no consumers. */

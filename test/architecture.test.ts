@@ -12,7 +12,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['a2a'],
   ['auth'],
   ['sagas', 'push'],
-  ['privacy'],
+  ['privacy', 'retention'],
   ['executors'],
   ['tasks'],
   ['bus'],

@@ -17,6 +17,7 @@ import { registerKeyCommands } from './key-commands.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
 import { registerPrivacyCommands } from './privacy-commands.js';
+import { registerRetentionCommands } from './retention-commands.js';
 
 // `npm run cli -- <command>`: operator commands against the configured store.
 const program = new Command()
@@ -65,6 +66,18 @@ registerPrivacyCommands(program, (tenant) =>
     throw withHint(error, 'Ask the running gateway instead: add --url <its URL>');
   }),
 );
+registerRetentionCommands(program, async () => {
+  const config = loadConfig();
+  const { stored, close } = await openEventStore(config, createLogger({ level: 'warn' })).catch(
+    (error: unknown) => {
+      throw withHint(
+        error,
+        'Stop that gateway first: an embedded database belongs to one process.',
+      );
+    },
+  );
+  return { config, store: stored, close };
+});
 registerDlqCommands(program, async () => {
   const config = loadConfig();
   return openOperatorDeadLetters(config, createLogger({ level: 'warn' })).catch(

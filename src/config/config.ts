@@ -171,6 +171,13 @@ const SettingsSchema = z.object({
   PII_ENCRYPTION: flag.default(false),
   /** Wraps the tenant data keys: 32 bytes in base64, or `@/path/to/file` holding them. */
   ENCRYPTION_MASTER_KEY: z.string().min(1).optional(),
+  /**
+   * What `retention run` archives and deletes: JSON list of
+   * `{"streams":"task-*","tenant":"acme","types":["task.submitted"],"olderThanDays":90}`.
+   */
+  RETENTION_POLICIES: z.string().min(1).default('[]'),
+  /** Folder of the retention archives (gzip NDJSON, one file per stream). */
+  RETENTION_ARCHIVE_DIR: z.string().min(1).default('./archive'),
 });
 
 /** A `PUSH_ALLOW_HOSTS` entry: a name or address, IPv6 in brackets, and an optional port. */
