@@ -2,6 +2,7 @@ import { registerAgentEvents } from './agent-card-history.js';
 import { registerSecurityEvents } from './auth/index.js';
 import { registerDeadLetterEvents } from './bus/index.js';
 import { createEventRegistry, type EventRegistry } from './events/index.js';
+import { registerRetentionEvents } from './retention/index.js';
 import { registerTaskEvents } from './tasks/index.js';
 
 /**
@@ -9,7 +10,9 @@ import { registerTaskEvents } from './tasks/index.js';
  * validates appends against it; `npm run schemas` publishes it under `schemas/events/`.
  */
 export function createGatewayRegistry(): EventRegistry {
-  return registerDeadLetterEvents(
-    registerAgentEvents(registerSecurityEvents(registerTaskEvents(createEventRegistry()))),
+  return registerRetentionEvents(
+    registerDeadLetterEvents(
+      registerAgentEvents(registerSecurityEvents(registerTaskEvents(createEventRegistry()))),
+    ),
   );
 }

@@ -48,6 +48,16 @@ import {
 } from './http/index.js';
 import { createMcpFace, type McpFace } from './mcp-server/index.js';
 import { createGatewayMetrics, type Logger, type SpanExporter } from './observability/index.js';
+import {
+  createEncryptingStore,
+  createSqlTenantKeys,
+  migrateTenantKeys,
+  parseMasterKey,
+  redactTask,
+  type ShredResult,
+  shredTenant,
+  type TenantKeys,
+} from './privacy/index.js';
 import { type AgentRuntime, createSqlInstanceLeases, createTaskLifecycle } from './sagas/index.js';
 import {
   createPgClient,
@@ -64,6 +74,7 @@ import {
 } from './store/index.js';
 import {
   createSqlTaskView,
+  createTaskCache,
   createTaskCommands,
   followTask,
   rebuildTaskView,
@@ -101,6 +112,10 @@ interface Database {
   views: SqlClient;
   /** This process's hold on the embedded store's folder. */
   lock?: DataDirLock;
+  /** The tenants' data keys, when personal data is encrypted (PII_ENCRYPTION). */
+  keys?: TenantKeys;
+  /** The store under the encrypting layer (events as stored), when there is one. */
+  raw?: EventStore;
   close(): Promise<void>;
 }
 
@@ -135,7 +150,9 @@ export async function startGateway(
     // Metrics on: every append and read of the store is timed (gateway-metrics.ts).
     const metrics = config.METRICS ? createGatewayMetrics() : undefined;
     const store = tracedStore(metrics ? instrumentStore(db.store, metrics) : db.store, tracing);
-    const commands = createTaskCommands(store);
+    // Held here so that a shredded tenant's plaintext copies can be dropped (privacy/).
+    const taskCache = createTaskCache();
+    const commands = createTaskCommands(store, { cache: taskCache });
     const view = await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
     const projector = await startDurableSubscriber(store, {
       name: 'task-view',
@@ -158,11 +175,23 @@ export async function startGateway(
       await projector.waitFor(await store.headPosition(), config.READ_CONSISTENCY_TIMEOUT_MS);
     };
     await catchUp();
+    const keys = db.keys;
+    const shredTenantData = keys
+      ? (tenant: string) => shredTenant(tenant, { keys, view, settle: catchUp })
+      : undefined;
+    // A tenant shredded here or by another instance: no plaintext copy of its data may stay.
+    keys?.onShred((tenant) => {
+      taskCache.clear();
+      void view
+        .redactTenant(tenant, (task) => redactTask(task, 'shredded'))
+        .catch((error) => logger.warn('could not redact a shredded tenant', { tenant, error }));
+    });
 
     // The tamper-evident chain seals events as stored, off the append path. It must get the
     // raw store: a decorator that decrypts fields on read would seal (and verify) plaintext.
+    const storedEvents = db.raw ?? db.store;
     const sealer = await startAuditChainSealer({
-      store,
+      store: storedEvents,
       client: db.views,
       schema: config.DATABASE_SCHEMA,
       onError: (error, event) =>
@@ -354,7 +383,7 @@ export async function startGateway(
       tracing,
       auditChain: {
         verify: (tenant) =>
-          verifyAuditChain(store, db.views, config.DATABASE_SCHEMA, {
+          verifyAuditChain(storedEvents, db.views, config.DATABASE_SCHEMA, {
             ...(tenant !== undefined ? { tenant } : {}),
           }),
       },
@@ -383,6 +412,7 @@ export async function startGateway(
         ? { cors: { origins: config.CORS_ORIGINS, apiKeyHeader: config.API_KEY_HEADER } }
         : {}),
       maxSseStreams: config.MAX_SSE_STREAMS,
+      ...(shredTenantData ? { shredTenant: shredTenantData } : {}),
     });
     const server: RunningServer = await startHttpServer(app, {
       host: config.HOST,
@@ -549,6 +579,7 @@ const SCOPE_TEXT: Record<(typeof ALL_SCOPES)[number], string> = {
   'a2a:read': "read the tenant's tasks (GetTask, ListTasks, SubscribeToTask, audit)",
   'a2a:cancel': 'cancel tasks (CancelTask)',
   'a2a:admin': 'every tenant; API keys and the security audit',
+  'a2a:audit-pii': 'personal data (message and artifact content) in audit timelines',
 };
 
 function runtimeOf(
@@ -575,6 +606,8 @@ function isWildcardHost(host: string): boolean {
 /** PostgreSQL when DATABASE_URL is set, else embedded PGlite in DATA_DIR; migrated. */
 async function openDatabase(config: Config, logger: Logger, role: string): Promise<Database> {
   const registry = createGatewayRegistry();
+  // Encrypted, the store sees ciphertext: the encrypting layer validates and upcasts instead.
+  const storeRegistry = config.PII_ENCRYPTION ? {} : { registry };
   const onBackgroundError = (error: unknown) =>
     logger.warn('event store background error', { error });
   if (config.DATABASE_URL) {
@@ -589,7 +622,7 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
           connectionString: config.DATABASE_URL!,
           schema: config.DATABASE_SCHEMA,
           max: config.DATABASE_POOL_SIZE,
-          registry,
+          ...storeRegistry,
           onBackgroundError,
         }),
       {
@@ -603,12 +636,18 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
       max: 4,
       applicationName: 'a2a-gateway:views',
     });
+    const sealed = await withEncryption(config, store, views, registry).catch(async (error) => {
+      await store.close();
+      await views.close();
+      throw error;
+    });
     return {
-      store,
+      ...sealed,
       kind: 'postgres',
       views,
       async close() {
-        await store.close();
+        await sealed.keys?.close();
+        await sealed.store.close();
         await views.close();
       },
     };
@@ -632,16 +671,22 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
     const store = await createPgliteEventStore({
       pglite,
       schema: config.DATABASE_SCHEMA,
-      registry,
+      ...storeRegistry,
       onBackgroundError,
     });
+    const views = createPgliteClient(pglite, { owned: false });
+    const sealed = await withEncryption(config, store, views, registry).catch(async (error) => {
+      await store.close();
+      throw error;
+    });
     return {
-      store,
+      ...sealed,
       kind: 'pglite',
-      views: createPgliteClient(pglite, { owned: false }),
+      views,
       lock,
       async close() {
-        await store.close();
+        await sealed.keys?.close();
+        await sealed.store.close();
         await pglite.close();
         await lock.release();
       },
@@ -653,13 +698,59 @@ async function openDatabase(config: Config, logger: Logger, role: string): Promi
   }
 }
 
+/**
+ * With PII_ENCRYPTION, the store behind the encrypting layer (privacy/) and the tenants'
+ * data keys in the same database; else the store as it is.
+ */
+async function withEncryption(
+  config: Config,
+  inner: EventStore,
+  views: SqlClient,
+  registry: ReturnType<typeof createGatewayRegistry>,
+): Promise<{ store: EventStore; keys?: TenantKeys; raw?: EventStore }> {
+  if (!config.PII_ENCRYPTION) return { store: inner };
+  const keys = await createSqlTenantKeys(views, {
+    schema: config.DATABASE_SCHEMA,
+    masterKey: parseMasterKey(config.ENCRYPTION_MASTER_KEY!),
+  });
+  return { store: createEncryptingStore(inner, { keys, registry }), keys, raw: inner };
+}
+
+/**
+ * `privacy shred` without a running gateway's help: deletes the tenant's data keys (running
+ * instances on the same PostgreSQL are told) and redacts its task view rows. Needs no master
+ * key: deleting a key does not open it.
+ */
+export async function shredTenantOffline(
+  config: Config,
+  logger: Logger,
+  tenant: string,
+): Promise<ShredResult> {
+  const db = await openDatabase(config, logger, 'cli');
+  let keys = db.keys;
+  try {
+    keys ??= await createSqlTenantKeys(db.views, { schema: config.DATABASE_SCHEMA });
+    const view = await createSqlTaskView(db.views, config.DATABASE_SCHEMA);
+    return await shredTenant(tenant, { keys, view });
+  } finally {
+    if (!db.keys) await keys?.close();
+    await db.close();
+  }
+}
+
 /** The configured event store alone, for operator commands. */
 export async function openEventStore(
   config: Config,
   logger: Logger,
-): Promise<{ store: EventStore; views: SqlClient; close: () => Promise<void> }> {
+): Promise<{
+  store: EventStore;
+  /** Events as stored (ciphertext with PII_ENCRYPTION): what retention archives. */
+  stored: EventStore;
+  views: SqlClient;
+  close: () => Promise<void>;
+}> {
   const db = await openDatabase(config, logger, 'cli');
-  return { store: db.store, views: db.views, close: () => db.close() };
+  return { store: db.store, stored: db.raw ?? db.store, views: db.views, close: () => db.close() };
 }
 
 /** The bus's dead letters for the CLI: the configured store and transport, no consumers. */
@@ -692,6 +783,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
     await migrateAuthTables(db.views, config.DATABASE_SCHEMA);
     await migrateBus(db.views, config.DATABASE_SCHEMA);
     await migrateAuditChain(db.views, config.DATABASE_SCHEMA);
+    await migrateTenantKeys(db.views, config.DATABASE_SCHEMA);
     return db.kind;
   } finally {
     await db.close();

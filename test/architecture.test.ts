@@ -13,6 +13,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['a2a'],
   ['auth'],
   ['sagas', 'push'],
+  ['privacy', 'retention'],
   ['executors'],
   ['tasks', 'audit-chain'],
   ['bus'],

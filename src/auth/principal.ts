@@ -13,6 +13,11 @@ export const SCOPES = {
   cancel: 'a2a:cancel',
   /** Audit and admin routes of every tenant, API keys and OAuth clients. */
   admin: 'a2a:admin',
+  /**
+   * Personal data in audit timelines (message and artifact content, metadata): without it
+   * (or admin) the audit shows those fields as `{ "$redacted": "scope" }`.
+   */
+  auditPii: 'a2a:audit-pii',
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 

@@ -6,6 +6,7 @@ import {
   migrateDatabase,
   openEventStore,
   openOperatorDeadLetters,
+  shredTenantOffline,
   startGateway,
 } from '../gateway.js';
 import { authServerIssuer } from '../gateway-auth.js';
@@ -22,7 +23,9 @@ import { registerEventCommands } from './event-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
+import { registerPrivacyCommands } from './privacy-commands.js';
 import { registerReplayCommand } from './replay-command.js';
+import { registerRetentionCommands } from './retention-commands.js';
 import { registerSendCommand } from './send-command.js';
 import { registerTaskCommands } from './task-commands.js';
 import { registerTokenCommand } from './token-command.js';
@@ -86,7 +89,8 @@ registerEventCommands(program, openOperatorStore);
 registerTokenCommand(program, openOperatorDatabase, authServerIssuer);
 registerAuditVerifyCommand(audit, async () => {
   const config = loadConfig();
-  const { store, views, close } = await openEventStore(
+  // The chain is sealed over the events as stored (ciphertext with PII_ENCRYPTION).
+  const { stored, views, close } = await openEventStore(
     config,
     createLogger({ level: 'warn' }),
   ).catch((error: unknown) => {
@@ -97,7 +101,7 @@ registerAuditVerifyCommand(audit, async () => {
   return {
     verify: (tenant) =>
       verifyAuditChain(
-        store,
+        stored,
         views,
         config.DATABASE_SCHEMA,
         tenant !== undefined ? { tenant } : {},
@@ -110,6 +114,23 @@ registerKeyCommands(program, openOperatorDatabase);
 registerOAuthCommands(program, openOperatorDatabase);
 registerCardCommands(program);
 registerMcpCommand(program, startGateway);
+registerPrivacyCommands(program, (tenant) =>
+  shredTenantOffline(loadConfig(), createLogger({ level: 'warn' }), tenant).catch((error) => {
+    throw withHint(error, 'Ask the running gateway instead: add --url <its URL>');
+  }),
+);
+registerRetentionCommands(program, async () => {
+  const config = loadConfig();
+  const { stored, close } = await openEventStore(config, createLogger({ level: 'warn' })).catch(
+    (error: unknown) => {
+      throw withHint(
+        error,
+        'Stop that gateway first: an embedded database belongs to one process.',
+      );
+    },
+  );
+  return { config, store: stored, close };
+});
 registerDlqCommands(program, async () => {
   const config = loadConfig();
   return openOperatorDeadLetters(config, createLogger({ level: 'warn' })).catch(

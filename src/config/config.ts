@@ -218,6 +218,23 @@ const SettingsSchema = z.object({
   MAX_SSE_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
   /** TCP connections the HTTP server holds at once; more are closed as they arrive (0: no limit). */
   MAX_CONNECTIONS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  // --- Privacy and retention (README: "Privacy and retention") ---
+  /**
+   * Encrypt personal data (the fields each event type declares sensitive: message and
+   * artifact content, metadata) at rest under a data key per tenant, so deleting a tenant's
+   * key (`privacy shred`) erases it. Needs ENCRYPTION_MASTER_KEY. Once on, keep it on: events
+   * written meanwhile cannot be read without it.
+   */
+  PII_ENCRYPTION: flag.default(false),
+  /** Wraps the tenant data keys: 32 bytes in base64, or `@/path/to/file` holding them. */
+  ENCRYPTION_MASTER_KEY: z.string().min(1).optional(),
+  /**
+   * What `retention run` archives and deletes: JSON list of
+   * `{"streams":"task-*","tenant":"acme","types":["task.submitted"],"olderThanDays":90}`.
+   */
+  RETENTION_POLICIES: z.string().min(1).default('[]'),
+  /** Folder of the retention archives (gzip NDJSON, one file per stream). */
+  RETENTION_ARCHIVE_DIR: z.string().min(1).default('./archive'),
 });
 
 /** A `PUSH_ALLOW_HOSTS` entry: a name or address, IPv6 in brackets, and an optional port. */
@@ -254,6 +271,12 @@ export const ConfigSchema = SettingsSchema.superRefine((config, ctx) => {
       code: 'custom',
       path: ['BUS_ROUTES'],
       message: 'BUS=composite needs BUS_ROUTES',
+    });
+  if (config.PII_ENCRYPTION && !config.ENCRYPTION_MASTER_KEY)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ENCRYPTION_MASTER_KEY'],
+      message: 'PII_ENCRYPTION=true needs ENCRYPTION_MASTER_KEY (openssl rand -base64 32)',
     });
   if (config.PUSH_RETRY_BASE_MS > config.PUSH_RETRY_MAX_MS)
     ctx.addIssue({

@@ -15,3 +15,4 @@ export {
   type EventTypeVersion,
   type Upcaster,
 } from './registry.js';
+export { mapSensitive, parseSensitivePath, type SensitivePath } from './sensitive.js';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { parseSensitivePath, type SensitivePath } from './sensitive.js';
 
 /** Turns the payload of version `version - 1` into the shape of `version`. Pure, no I/O. */
 export type Upcaster = (previous: unknown) => unknown;
@@ -10,6 +11,12 @@ export interface EventTypeVersion<T = unknown> {
   schema: z.ZodType<T>;
   /** Required for every version above 1: how the previous version's payload becomes this one. */
   upcast?: Upcaster;
+  /**
+   * Paths of the payload that hold personal data (`message.parts[*].text`, see sensitive.ts):
+   * encrypted at rest when PII encryption is on, shredded with the tenant's key, redacted in
+   * the audit for callers without the PII scope. None: the payload holds no personal data.
+   */
+  sensitive?: readonly SensitivePath[];
 }
 
 /**
@@ -34,6 +41,8 @@ export interface EventRegistry {
   upcast(type: string, version: number, data: unknown): { version: number; data: unknown };
   /** Every registered type, each with its versions in ascending order. */
   definitions(): ReadonlyMap<string, readonly EventTypeVersion[]>;
+  /** The personal-data paths of `type`@`version` (the latest when omitted); [] when none. */
+  sensitivePaths(type: string, version?: number): readonly SensitivePath[];
 }
 
 export function createEventRegistry(): EventRegistry {
@@ -53,6 +62,7 @@ export function createEventRegistry(): EventRegistry {
           `${definition.type} v${definition.version} needs an upcaster from v${expected - 1}`,
         );
       }
+      for (const path of definition.sensitive ?? []) parseSensitivePath(path);
       versions.push(definition as EventTypeVersion);
       byType.set(definition.type, versions);
       return registry;
@@ -84,6 +94,12 @@ export function createEventRegistry(): EventRegistry {
 
     definitions() {
       return byType;
+    },
+
+    sensitivePaths(type, version) {
+      const versions = byType.get(type);
+      if (!versions) return [];
+      return versions[(version ?? versions.length) - 1]?.sensitive ?? [];
     },
   };
   return registry;

@@ -4,6 +4,7 @@ import { correlationId, echoCorrelationId, type RpcEnv } from '../a2a/index.js';
 import type { ApiKeyStore, AuthorizationServer, Principal } from '../auth/index.js';
 import type { BusHealth, DeadLetterAdmin } from '../bus/index.js';
 import type { GatewayMetrics, Logger, Tracing } from '../observability/index.js';
+import type { ShredResult } from '../privacy/index.js';
 import type { EventStore } from '../store/index.js';
 import { type A2aRoutesOptions, mountA2aRoutes } from './a2a-routes.js';
 import { accessLog, markUnmatched } from './access-log.js';
@@ -16,6 +17,7 @@ import { mountDeadLetterRoutes } from './dead-letter-routes.js';
 import { mountEventRoutes } from './event-routes.js';
 import { mountMetricsRoute } from './metrics-route.js';
 import { mountJwksRoute, mountOAuthRoutes } from './oauth-routes.js';
+import { mountPrivacyRoutes } from './privacy-routes.js';
 import { mountProjectionRoutes, type ProjectionAdmin } from './projection-routes.js';
 import { mountReadinessRoute, type ReadinessCheck } from './readiness.js';
 import { securityHeaders } from './security-headers.js';
@@ -68,6 +70,8 @@ export interface AppDependencies {
   cors?: CorsOptions;
   /** SSE streams (JSON-RPC and audit) open at once at most; more get HTTP 503. None: no cap. */
   maxSseStreams?: number;
+  /** Crypto-shredding of a tenant (`DELETE /admin/tenants/{tenant}/key`), when PII encryption is on. */
+  shredTenant?: (tenant: string) => Promise<ShredResult>;
 }
 
 /** The HTTP face of the gateway: health, agent cards, JSON-RPC, audit. */
@@ -205,6 +209,11 @@ export function createApp(deps: AppDependencies): Hono<RpcEnv> {
       ...(a2a?.shutdown ? { shutdown: a2a.shutdown } : {}),
       ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
     });
+
+  mountPrivacyRoutes(app, {
+    ...(deps.shredTenant ? { shred: deps.shredTenant } : {}),
+    ...(auth ? { authenticate: authenticate(auth, 'json') } : {}),
+  });
 
   app.notFound((c) => {
     markUnmatched(c);

@@ -1,10 +1,31 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { type RpcEnv, sseResponse } from '../a2a/index.js';
-import { SCOPES, SECURITY_STREAM, tenantToRead } from '../auth/index.js';
+import { hasScope, SCOPES, SECURITY_STREAM, tenantToRead } from '../auth/index.js';
+import { createEventRegistry } from '../events/index.js';
+import { redactEventData } from '../privacy/index.js';
 import { textProblem } from '../protocol/index.js';
 import type { EventStore } from '../store/index.js';
-import { followTask, isTerminal, readTaskTimeline, toAuditEntry } from '../tasks/index.js';
+import {
+  type AuditEntry,
+  followTask,
+  isTerminal,
+  readTaskTimeline,
+  registerTaskEvents,
+  toAuditEntry,
+} from '../tasks/index.js';
 import { anyone, callerOf, requireScope } from './authenticate.js';
+
+// A task's timeline holds task events only: their declarations say what is personal data.
+const TASK_EVENTS = registerTaskEvents(createEventRegistry());
+
+/** A caller without the PII scope (or admin) sees the audit skeleton, not what was said. */
+function forCaller(pii: boolean): (entry: AuditEntry) => AuditEntry {
+  if (pii) return (entry) => entry;
+  return (entry) => ({
+    ...entry,
+    data: redactEventData(TASK_EVENTS, entry.type, entry.data, 'scope'),
+  });
+}
 
 const STREAM_ENDED = new Error('the audit stream ended');
 
@@ -65,11 +86,12 @@ export function mountAuditRoutes(
       const timeline = storable ? await readTaskTimeline(options.store, taskId, tenant) : undefined;
       if (!timeline)
         return c.json({ error: 'not_found', message: `task ${taskId} not found` }, 404);
+      const shown = forCaller(hasScope(callerOf(c), SCOPES.auditPii));
       if (!(c.req.header('accept') ?? '').includes('text/event-stream')) {
-        return c.json({ taskId, events: timeline });
+        return c.json({ taskId, events: timeline.map(shown) });
       }
       const abort = new AbortController();
-      return sseResponse(live(options.store, taskId, abort.signal), c.env?.outgoing, {
+      return sseResponse(live(options.store, taskId, shown, abort.signal), c.env?.outgoing, {
         heartbeatMs: options.heartbeatMs,
         onClose: () => abort.abort(STREAM_ENDED),
         ...(options.shutdown ? { shutdown: options.shutdown } : {}),
@@ -78,9 +100,14 @@ export function mountAuditRoutes(
   }
 }
 
-async function* live(store: EventStore, taskId: string, signal: AbortSignal) {
+async function* live(
+  store: EventStore,
+  taskId: string,
+  shown: (entry: AuditEntry) => AuditEntry,
+  signal: AbortSignal,
+) {
   for await (const { event, task } of followTask(store, taskId, { signal })) {
-    yield { id: event.globalPosition, data: toAuditEntry(event) };
+    yield { id: event.globalPosition, data: shown(toAuditEntry(event)) };
     if (isTerminal(task)) return;
   }
 }

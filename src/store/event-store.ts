@@ -198,6 +198,21 @@ export interface EventStore {
    */
   readonly exclusive: boolean;
 
+  /**
+   * Removes a stream for good: its events, its version and its snapshot (retention, after the
+   * events were archived). Other streams and every position stay as they were. Returns how
+   * many events went (0 for an unknown stream).
+   */
+  deleteStream(streamId: string): Promise<number>;
+
+  /**
+   * Puts events back exactly as they were stored (id, stream, stream version, global
+   * position, envelope, payload as stored): a restored archive. Atomic. Throws
+   * `DuplicateEventError` when an id, a position or a stream version is taken. Subscriptions
+   * already past those positions do not see them again.
+   */
+  importEvents(events: readonly StoredEvent[]): Promise<void>;
+
   /** Durable position of a named subscriber (see `startDurableSubscriber`). */
   loadCheckpoint(name: string): Promise<number | undefined>;
   saveCheckpoint(name: string, position: number): Promise<void>;

@@ -25,7 +25,8 @@ export interface MemoryEventStoreOptions {
 export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): EventStore {
   const now = options.now ?? (() => new Date());
   const upcast = upcastWith(options.registry);
-  const all: StoredEvent[] = [];
+  // Index p - 1 holds position p; a deleted stream leaves holes (retention).
+  const all: (StoredEvent | undefined)[] = [];
   const streams = new Map<string, StoredEvent[]>();
   const byId = new Map<string, StoredEvent>();
   const snapshots = new Map<string, Snapshot>();
@@ -36,14 +37,15 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
     async readStable(after: number, limit: number, filter?: EventFilter, upTo?: number) {
       const out: StoredEvent[] = [];
       for (let i = firstAfter(after); i < all.length && out.length < limit; i++) {
-        const event = all[i]!;
+        const event = all[i];
+        if (!event) continue;
         if (upTo !== undefined && event.globalPosition > upTo) break;
         if (matchesFilter(event, filter)) out.push(upcast(event));
       }
       return out;
     },
     async stableHead() {
-      return all.at(-1)?.globalPosition ?? 0;
+      return all.length;
     },
   };
   const hub = createSubscriptionHub(reader, {
@@ -67,8 +69,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
     const filter: EventFilter = { types: options.types, tenant: options.tenant };
     const events: StoredEvent[] = [];
     for (let i = firstAfter(options.after ?? 0); i < all.length && events.length < limit; i++) {
-      const event = all[i]!;
-      if (matchesFilter(event, filter) && match(event)) events.push(upcast(event));
+      const event = all[i];
+      if (event && matchesFilter(event, filter) && match(event)) events.push(upcast(event));
     }
     return pageOf(events, limit);
   }
@@ -165,7 +167,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
 
     async headPosition() {
       assertOpen();
-      return all.at(-1)?.globalPosition ?? 0;
+      return all.length;
     },
 
     async streamInfo(streamId: string): Promise<StreamInfo | undefined> {
@@ -206,6 +208,42 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
     subscribeToStream(streamId, streamOptions) {
       assertOpen();
       return hub.subscribeToStream(streamId, streamOptions);
+    },
+
+    async deleteStream(streamId) {
+      assertOpen();
+      const stream = streams.get(streamId) ?? [];
+      for (const event of stream) {
+        all[event.globalPosition - 1] = undefined;
+        byId.delete(event.id);
+      }
+      streams.delete(streamId);
+      snapshots.delete(streamId);
+      return stream.length;
+    },
+
+    async importEvents(events) {
+      assertOpen();
+      const copies = JSON.parse(JSON.stringify(events)) as StoredEvent[];
+      const byStream = new Map<string, StoredEvent[]>();
+      for (const event of copies) {
+        const taken =
+          byId.has(event.id) ||
+          all[event.globalPosition - 1] !== undefined ||
+          (streams.get(event.streamId)?.length ?? 0) >= event.streamVersion;
+        if (taken) throw new DuplicateEventError(event.streamId, [event.id]);
+        byStream.set(event.streamId, [...(byStream.get(event.streamId) ?? []), event]);
+      }
+      for (const [streamId, imported] of byStream) {
+        const stream = [...(streams.get(streamId) ?? []), ...imported].sort(
+          (a, b) => a.streamVersion - b.streamVersion,
+        );
+        streams.set(streamId, stream);
+      }
+      for (const event of copies) {
+        all[event.globalPosition - 1] = event;
+        byId.set(event.id, event);
+      }
     },
 
     exclusive: true,

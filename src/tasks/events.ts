@@ -85,6 +85,44 @@ export const TaskPushConfigDeletedSchema = z.object({ id: z.string().min(1) });
 /** The agent answered with a Message instead of working on a task (§3.1.1). */
 export const TaskRepliedSchema = z.object({ message: MessageSchema });
 
+/**
+ * Personal data in a part: its content (text, bytes, a URL, structured data), its file name
+ * and its metadata. The media type stays: it says what kind of content was there.
+ */
+const PART_PII = ['text', 'raw', 'url', 'data', 'filename', 'metadata'];
+
+/** A message's personal data: each part's, and the message's metadata (ids and role stay). */
+function messagePii(at: string): string[] {
+  return [...PART_PII.map((field) => `${at}.parts[*].${field}`), `${at}.metadata`];
+}
+
+/**
+ * Which fields of each task event hold personal data (see events/sensitive.ts): what clients
+ * and agents said (message and artifact parts, metadata). Ids, states, times, agent names,
+ * executor claims and delegations are the audit skeleton and stay readable. A webhook's token
+ * and credentials are secrets, not personal data: the audit hides them (audit.ts).
+ */
+export const TASK_SENSITIVE_PATHS = {
+  'task.submitted': [...messagePii('message'), 'metadata'],
+  'task.message_received': messagePii('message'),
+  'task.replied': messagePii('message'),
+  'task.status_changed': messagePii('status.message'),
+  'task.artifact_appended': [
+    ...PART_PII.map((field) => `artifact.parts[*].${field}`),
+    'artifact.metadata',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The same personal data in a task's folded state (TaskAggregate): what read models copy. */
+export const TASK_STATE_SENSITIVE_PATHS: readonly string[] = [
+  ...messagePii('history[*]'),
+  ...messagePii('reply'),
+  ...messagePii('status.message'),
+  ...PART_PII.map((field) => `artifacts[*].parts[*].${field}`),
+  'artifacts[*].metadata',
+  'metadata',
+];
+
 export const TASK_EVENT_TYPES = {
   submitted: 'task.submitted',
   messageReceived: 'task.message_received',
@@ -110,24 +148,41 @@ export type TaskEvent =
 
 export function registerTaskEvents(registry: EventRegistry): EventRegistry {
   return registry
-    .register({ type: TASK_EVENT_TYPES.submitted, version: 1, schema: TaskSubmittedSchema })
+    .register({
+      type: TASK_EVENT_TYPES.submitted,
+      version: 1,
+      schema: TaskSubmittedSchema,
+      sensitive: TASK_SENSITIVE_PATHS['task.submitted'],
+    })
     .register({
       type: TASK_EVENT_TYPES.messageReceived,
       version: 1,
       schema: TaskMessageReceivedSchema,
+      sensitive: TASK_SENSITIVE_PATHS['task.message_received'],
     })
     .register({
       type: TASK_EVENT_TYPES.executionStarted,
       version: 1,
       schema: TaskExecutionStartedSchema,
     })
-    .register({ type: TASK_EVENT_TYPES.statusChanged, version: 1, schema: TaskStatusChangedSchema })
+    .register({
+      type: TASK_EVENT_TYPES.statusChanged,
+      version: 1,
+      schema: TaskStatusChangedSchema,
+      sensitive: TASK_SENSITIVE_PATHS['task.status_changed'],
+    })
     .register({
       type: TASK_EVENT_TYPES.artifactAppended,
       version: 1,
       schema: TaskArtifactAppendedSchema,
+      sensitive: TASK_SENSITIVE_PATHS['task.artifact_appended'],
     })
-    .register({ type: TASK_EVENT_TYPES.replied, version: 1, schema: TaskRepliedSchema })
+    .register({
+      type: TASK_EVENT_TYPES.replied,
+      version: 1,
+      schema: TaskRepliedSchema,
+      sensitive: TASK_SENSITIVE_PATHS['task.replied'],
+    })
     .register({ type: TASK_EVENT_TYPES.delegated, version: 1, schema: TaskDelegatedSchema })
     .register({
       type: TASK_EVENT_TYPES.pushConfigSet,

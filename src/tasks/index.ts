@@ -16,6 +16,8 @@ export {
   PushConfigSchema,
   registerTaskEvents,
   TASK_EVENT_TYPES,
+  TASK_SENSITIVE_PATHS,
+  TASK_STATE_SENSITIVE_PATHS,
   type TaskEvent,
   taskStreamId,
 } from './events.js';

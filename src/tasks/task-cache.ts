@@ -10,6 +10,8 @@ export interface TaskCache {
   /** Keeps `task` unless the cache holds a newer version of it. */
   set(task: TaskAggregate): void;
   delete(taskId: string): void;
+  /** Forgets every copy (a tenant's data was shredded: copies must not outlive it). */
+  clear(): void;
   readonly size: number;
 }
 
@@ -33,6 +35,9 @@ export function createTaskCache(capacity = 10_000): TaskCache {
     },
     delete(taskId) {
       tasks.delete(taskId);
+    },
+    clear() {
+      tasks.clear();
     },
     get size() {
       return tasks.size;

@@ -40,6 +40,12 @@ export interface TaskView {
   unsettled(): Promise<TaskAggregate[]>;
   /** How many tasks are in each state, every tenant together: from the kept counts, no scan. */
   countByState(): Promise<Record<string, number>>;
+  /**
+   * Rewrites every row of `tenant` through `redact` and forgets the copies held in memory: a
+   * tenant's personal data was shredded, and the rows hold copies of it. States, times and
+   * ids stay, so counts and pages are unchanged. Returns how many rows were rewritten.
+   */
+  redactTenant(tenant: string, redact: (task: TaskAggregate) => TaskAggregate): Promise<number>;
 }
 
 const CACHE_SIZE = 10_000;
@@ -301,6 +307,26 @@ export function openTaskView(client: SqlClient, schema: string, table: string): 
         values: [],
       });
       return Object.fromEntries(rows.map((row) => [row.state, Number(row.total)]));
+    },
+
+    async redactTenant(tenant, redact) {
+      for (const [id, task] of cache) if (task.tenant === tenant) cache.delete(id);
+      const rows = await client.query<{ task: TaskAggregate }>({
+        text: `select task from ${table} where tenant = $1`,
+        values: [tenant],
+      });
+      if (rows.length === 0) return 0;
+      // Only the task changes: the counts' triggers see the same states.
+      await client.query({
+        text: `update ${table} v set task = x.task
+          from jsonb_to_recordset($1::jsonb) as x (task_id text, task jsonb)
+          where v.task_id = x.task_id and v.tenant = $2`,
+        values: [
+          JSON.stringify(rows.map((row) => ({ task_id: row.task.id, task: redact(row.task) }))),
+          tenant,
+        ],
+      });
+      return rows.length;
     },
   };
   return view;

@@ -351,7 +351,7 @@ describeEachDatabase('built-in OAuth authorization server on $name', ({ database
         'private_key_jwt',
       ],
       token_endpoint_auth_signing_alg_values_supported: expect.arrayContaining(['ES256', 'EdDSA']),
-      scopes_supported: ['a2a:send', 'a2a:read', 'a2a:cancel', 'a2a:admin'],
+      scopes_supported: ['a2a:send', 'a2a:read', 'a2a:cancel', 'a2a:admin', 'a2a:audit-pii'],
       response_types_supported: [],
     });
   });

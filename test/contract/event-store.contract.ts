@@ -466,6 +466,48 @@ export function eventStoreContract(name: string, harness: StoreHarness): void {
       });
     });
 
+    describe('retention: deleting and importing streams', () => {
+      it('deletes a stream whole: events, version and snapshot; other streams stay', async () => {
+        const store = await fresh();
+        await store.append('old', [happened({ n: 1 }), happened({ n: 2 })]);
+        await store.append('kept', [happened({ n: 3 })]);
+        await store.saveSnapshot('old', 2, { n: 2 });
+        const keptBefore = await store.readStream('kept');
+
+        expect(await store.deleteStream('old')).toBe(2);
+        expect(await store.readStream('old')).toEqual([]);
+        expect(await store.streamInfo('old')).toBeUndefined();
+        expect(await store.loadSnapshot('old')).toBeUndefined();
+        expect((await store.readAll()).events.map((event) => event.streamId)).toEqual(['kept']);
+        expect(await store.readStream('kept')).toEqual(keptBefore);
+        expect(await store.deleteStream('never-was')).toBe(0);
+        // Positions never go back: what comes next is after everything ever stored.
+        const next = await store.append('kept', [happened({ n: 4 })]);
+        expect(next.positions[0]).toBeGreaterThan(keptBefore[0]!.globalPosition);
+      });
+
+      it('imports archived events with their ids, versions and positions', async () => {
+        const store = await fresh();
+        await store.append('archived', [happened({ n: 1 })], { expectedVersion: 'no_stream' });
+        await store.append('other', [happened({ n: 2 })]);
+        await store.append('archived', [happened({ n: 3 })]);
+        const archived = await store.readStream('archived');
+        const before = (await store.readAll()).events;
+        await store.deleteStream('archived');
+
+        await store.importEvents(archived);
+        expect(await store.readStream('archived')).toEqual(archived);
+        expect((await store.readAll()).events).toEqual(before);
+        expect(await store.streamInfo('archived')).toMatchObject({ version: 2, eventCount: 2 });
+        // The restored stream goes on where it ended.
+        const next = await store.append('archived', [happened({ n: 4 })], { expectedVersion: 2 });
+        expect(next.nextExpectedVersion).toBe(3);
+        // Imported again: its ids and versions are taken.
+        await expect(store.importEvents(archived)).rejects.toBeInstanceOf(DuplicateEventError);
+        expect(await store.readStream('archived')).toHaveLength(3);
+      });
+    });
+
     describe('subscriptions', () => {
       it('catches up on stored events, then delivers live ones, each once and in order', async () => {
         const store = await fresh();

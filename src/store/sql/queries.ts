@@ -1,7 +1,8 @@
+import type { StoredEvent } from '../../events/index.js';
 import type { GlobalReadOptions, ReadStreamOptions } from '../event-store.js';
 import type { PreparedEvent } from '../prepare-append.js';
 import type { EventFilter } from '../stable-reader.js';
-import { POSITION_SHIFT } from './schema.js';
+import { POSITION_SHIFT, streamLockStatement } from './schema.js';
 
 /** A parameterised statement; every query of both SQL adapters is built by these functions. */
 export interface Query {
@@ -205,4 +206,59 @@ export function notify(channel: string, payload: string): Query {
     text: `select set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`,
     values: [channel, payload],
   };
+}
+
+/** Retention: a stream's events, version and snapshot, under the stream's append lock. */
+export function deleteStream(schema: string, streamId: string): Query[] {
+  return [
+    { text: streamLockStatement(schema), values: [streamId] },
+    {
+      text: `with gone as (delete from ${schema}.es_events where stream_id = $1 returning 1)
+        select count(*)::int as deleted from gone`,
+      values: [streamId],
+    },
+    { text: `delete from ${schema}.es_streams where stream_id = $1`, values: [streamId] },
+    { text: `delete from ${schema}.es_snapshots where stream_id = $1`, values: [streamId] },
+  ];
+}
+
+/** A restored archive: events inserted as they were, each stream's row brought up to them. */
+export function importEvents(schema: string, events: readonly StoredEvent[]): Query[] {
+  const rows = events.map((event) => ({
+    global_position: event.globalPosition,
+    event_id: event.id,
+    stream_id: event.streamId,
+    stream_version: event.streamVersion,
+    type: event.type,
+    schema_version: event.schemaVersion,
+    occurred_at: event.timestamp,
+    correlation_id: event.correlationId,
+    causation_id: event.causationId,
+    metadata: event.metadata,
+    data: event.data,
+  }));
+  const streams = [...new Set(events.map((event) => event.streamId))].sort();
+  return [
+    ...streams.map((streamId) => ({ text: streamLockStatement(schema), values: [streamId] })),
+    {
+      text: `insert into ${schema}.es_events (global_position, event_id, stream_id, stream_version,
+          type, schema_version, occurred_at, correlation_id, causation_id, tenant, metadata, data)
+        select x.global_position, x.event_id, x.stream_id, x.stream_version, x.type,
+          x.schema_version, x.occurred_at, x.correlation_id, x.causation_id,
+          x.metadata ->> 'tenant', x.metadata, x.data
+        from jsonb_to_recordset($1::jsonb) as x (global_position bigint, event_id uuid,
+          stream_id text, stream_version bigint, type text, schema_version integer,
+          occurred_at timestamptz, correlation_id text, causation_id text, metadata jsonb,
+          data jsonb)`,
+      values: [JSON.stringify(rows)],
+    },
+    {
+      text: `insert into ${schema}.es_streams as st (stream_id, version, created_at, updated_at)
+        select stream_id, max(stream_version), min(occurred_at), max(occurred_at)
+          from ${schema}.es_events where stream_id = any ($1::text[]) group by stream_id
+        on conflict (stream_id) do update set version = excluded.version,
+          created_at = excluded.created_at, updated_at = excluded.updated_at`,
+      values: [streams],
+    },
+  ];
 }

@@ -269,6 +269,11 @@ function lockNamespace(schema: string): number {
   return hash;
 }
 
+/** The statement that takes a stream's append lock (es_append's) for the transaction. */
+export function streamLockStatement(schema: string): string {
+  return `select pg_advisory_xact_lock(${lockNamespace(schema)}, hashtext($1))`;
+}
+
 export function migrationLockKey(schema: string): number {
   return lockNamespace(`migrate:${schema}`);
 }

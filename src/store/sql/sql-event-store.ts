@@ -255,7 +255,7 @@ export async function createSqlEventStore(
       return {
         streamId,
         version: Number(row.version),
-        // Versions are gap-free from 1 and events are never deleted.
+        // Versions are gap-free from 1, and a stream is deleted (retention) only whole.
         eventCount: Number(row.version),
         firstTimestamp: toIso(row.created_at),
         lastTimestamp: toIso(row.updated_at),
@@ -285,6 +285,43 @@ export async function createSqlEventStore(
     subscribeToStream(streamId, streamOptions) {
       if (closing) throw new StoreClosedError();
       return hub.subscribeToStream(streamId, streamOptions);
+    },
+
+    async deleteStream(streamId) {
+      if (closed) throw new StoreClosedError();
+      try {
+        return await client.transaction(async (tx) => {
+          let deleted = 0;
+          for (const query of q.deleteStream(schema, streamId)) {
+            const [row] = await tx.query<{ deleted?: number }>(query);
+            if (row?.deleted !== undefined) deleted = Number(row.deleted);
+          }
+          return deleted;
+        });
+      } catch (error) {
+        throw toStoreError(error, `deleteStream ${streamId}`);
+      }
+    },
+
+    async importEvents(events) {
+      if (closed) throw new StoreClosedError();
+      if (events.length === 0) return;
+      try {
+        await client.transaction(async (tx) => {
+          for (const query of q.importEvents(schema, events)) await tx.query(query);
+        });
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        // A taken id, position or stream version: the events (or others) are there already.
+        if (code === '23505')
+          throw new DuplicateEventError(
+            events[0]!.streamId,
+            events.map((event) => event.id),
+          );
+        throw toStoreError(error, 'importEvents');
+      }
+      if (exclusive)
+        committedHead = Math.max(committedHead, ...events.map((event) => event.globalPosition));
     },
 
     exclusive,
