@@ -173,7 +173,9 @@ export async function startTarget(
     label: target.column,
     core: 0,
     entry: target.entry,
-    env: { LOG_LEVEL: 'warn', ...env },
+    // The memory phase holds BENCH_IDLE_STREAMS streams open (10,000 under `npm run bench`):
+    // the gateway's caps on streams and connections would refuse what it measures.
+    env: { LOG_LEVEL: 'warn', MAX_SSE_STREAMS: '1000000', MAX_CONNECTIONS: '0', ...env },
   });
   try {
     await waitReady(server, readyTimeoutMs);
