@@ -74,6 +74,7 @@ export function instrumentBinding(
   logger: Logger,
 ): JsonRpcBinding {
   const log = logger.child({ component: 'json-rpc' });
+  const debug = logger.enabled?.('debug') !== false;
   return {
     ...binding,
     async handle(body, ctx, version) {
@@ -91,6 +92,8 @@ export function instrumentBinding(
         const method = typeof named === 'string' && KNOWN_METHODS.has(named) ? named : 'unknown';
         const outcome = outcomeOf(answer);
         metrics.observeRpc({ method: named === 'batch' ? 'batch' : method, outcome, seconds });
+        // The line's fields walk the call and its answer: only when someone reads debug.
+        if (!debug) continue;
         log.debug('json-rpc call', {
           correlationId: ctx.correlationId,
           rpcMethod: method,
