@@ -7,11 +7,7 @@ import {
   type TestGateway,
   userMessage,
 } from '../support/gateway.js';
-import {
-  AUDIENCE,
-  type IdentityProvider,
-  startIdentityProvider,
-} from '../support/identity-provider.js';
+import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
 import { asTask, bearerSdkClient, sdkMessage, sdkSend } from '../support/sdk.js';
 import { describeEachDatabase } from '../support/services.js';
 import { readSse } from '../support/sse.js';
@@ -40,9 +36,7 @@ describeEachDatabase('authentication, scopes and tenants on $name', ({ database 
     gateway = await startTestGateway({
       database,
       env: {
-        AUTH_ISSUERS: JSON.stringify([
-          { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl, algorithms: ['ES256'] },
-        ]),
+        AUTH_ISSUERS: idp.authIssuers,
         AUTH_API_KEYS: 'true',
       },
     });

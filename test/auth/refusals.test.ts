@@ -9,11 +9,7 @@ import { createGatewayRegistry } from '../../src/gateway-registry.js';
 import { createMemoryEventStore } from '../../src/store/index.js';
 import { eventually } from '../support/collect.js';
 import { rpc, startTestGateway, type TestGateway, userMessage } from '../support/gateway.js';
-import {
-  AUDIENCE,
-  type IdentityProvider,
-  startIdentityProvider,
-} from '../support/identity-provider.js';
+import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
 
 describe('rate limiter (token bucket per principal)', () => {
   const someone = { name: 'a', tenant: 't', scopes: new Set<string>(), via: 'jwt' as const };
@@ -71,9 +67,7 @@ describe('refusals over HTTP: 429 with Retry-After, and the security audit', () 
     idp = await startIdentityProvider();
     gateway = await startTestGateway({
       env: {
-        AUTH_ISSUERS: JSON.stringify([
-          { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl, algorithms: ['ES256'] },
-        ]),
+        AUTH_ISSUERS: idp.authIssuers,
         RATE_LIMIT_PER_SECOND: '1',
         RATE_LIMIT_BURST: '5',
         SECURITY_AUDIT_PER_SECOND: '1',

@@ -7,11 +7,7 @@ import {
   type TestGateway,
   userMessage,
 } from '../support/gateway.js';
-import {
-  AUDIENCE,
-  type IdentityProvider,
-  startIdentityProvider,
-} from '../support/identity-provider.js';
+import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
 
 type Headers_ = Record<string, string>;
 
@@ -28,9 +24,7 @@ describe('history routes: authentication, scopes and tenants', () => {
     idp = await startIdentityProvider();
     gateway = await startTestGateway({
       env: {
-        AUTH_ISSUERS: JSON.stringify([
-          { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl, algorithms: ['ES256'] },
-        ]),
+        AUTH_ISSUERS: idp.authIssuers,
       },
     });
     acme = bearer(await idp.token({ sub: 'agent-a', tenant: 'acme' }));

@@ -11,11 +11,7 @@ import { type AgentCard, AgentCardSchema } from '../../src/protocol/index.js';
 import { startCardServer } from '../support/card-server.js';
 import { type JsonBody, rpc, startTestGateway, type TestGateway } from '../support/gateway.js';
 import { aHostedAgent, anAgentWithExtendedCard } from '../support/hosted-agent.js';
-import {
-  AUDIENCE,
-  type IdentityProvider,
-  startIdentityProvider,
-} from '../support/identity-provider.js';
+import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
 import { aCardSigningKey, keyFromJku, serveJwks } from '../support/jwks.js';
 import { bearerSdkClient } from '../support/sdk.js';
 
@@ -162,9 +158,7 @@ describe('GetExtendedAgentCard on a started gateway with authentication, the rep
     gateway = await startTestGateway({
       env: {
         AGENT_CARDS_DIR: new URL('../../agent-cards/', import.meta.url).pathname,
-        AUTH_ISSUERS: JSON.stringify([
-          { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl, algorithms: ['ES256'] },
-        ]),
+        AUTH_ISSUERS: idp.authIssuers,
       },
     });
   });

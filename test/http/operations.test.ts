@@ -8,11 +8,7 @@ import {
   type TestGateway,
   userMessage,
 } from '../support/gateway.js';
-import {
-  AUDIENCE,
-  type IdentityProvider,
-  startIdentityProvider,
-} from '../support/identity-provider.js';
+import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
 import { scrape } from '../support/metrics.js';
 
 const APP = 'https://app.example';
@@ -30,9 +26,7 @@ describe('operations with authentication on: access log, metrics scope, CORS, re
     idp = await startIdentityProvider();
     gateway = await startTestGateway({
       env: {
-        AUTH_ISSUERS: JSON.stringify([
-          { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl, algorithms: ['ES256'] },
-        ]),
+        AUTH_ISSUERS: idp.authIssuers,
         API_KEY_HEADER: 'X-Gateway-Key',
         CORS_ORIGINS: `${APP}, https://admin.example`,
       },

@@ -3,11 +3,7 @@ import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/collect.js';
 import { type JsonBody, startTestGateway, type TestGateway } from '../support/gateway.js';
-import {
-  AUDIENCE,
-  type IdentityProvider,
-  startIdentityProvider,
-} from '../support/identity-provider.js';
+import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
 import { connectMcp, read } from './mcp-client.js';
 
 type Headers_ = Record<string, string>;
@@ -38,9 +34,7 @@ describe('the MCP face with authentication: the same scopes and tenants as A2A',
     idp = await startIdentityProvider();
     gateway = await startTestGateway({
       env: {
-        AUTH_ISSUERS: JSON.stringify([
-          { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl, algorithms: ['ES256'] },
-        ]),
+        AUTH_ISSUERS: idp.authIssuers,
         AUTH_API_KEYS: 'true',
       },
     });

@@ -7,11 +7,7 @@ import {
   type TestGateway,
   userMessage,
 } from '../support/gateway.js';
-import {
-  AUDIENCE,
-  type IdentityProvider,
-  startIdentityProvider,
-} from '../support/identity-provider.js';
+import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
 import { readSse } from '../support/sse.js';
 
 const SECRET = 'my passport number is X1234567';
@@ -39,9 +35,7 @@ describe('privacy over HTTP: audit redaction by scope, crypto-shredding a tenant
     idp = await startIdentityProvider();
     gateway = await startTestGateway({
       env: {
-        AUTH_ISSUERS: JSON.stringify([
-          { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl, algorithms: ['ES256'] },
-        ]),
+        AUTH_ISSUERS: idp.authIssuers,
         PII_ENCRYPTION: 'true',
         ENCRYPTION_MASTER_KEY: randomBytes(32).toString('base64'),
       },

@@ -17,6 +17,8 @@ import {
 export interface IdentityProvider {
   issuer: string;
   jwksUrl: string;
+  /** `AUTH_ISSUERS` for a gateway that trusts this provider's ES256 tokens for AUDIENCE. */
+  authIssuers: string;
   /** How often the JWKS was fetched (a refresh for an unknown kid shows here). */
   fetches(): number;
   token(claims?: JWTPayload, options?: TokenOptions): Promise<string>;
@@ -64,9 +66,11 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
     ...claims,
   });
 
+  const jwksUrl = `${base}/jwks.json`;
   return {
     issuer,
-    jwksUrl: `${base}/jwks.json`,
+    jwksUrl,
+    authIssuers: JSON.stringify([{ issuer, audience: AUDIENCE, jwksUrl, algorithms: ['ES256'] }]),
     fetches: () => fetches,
     async token(claims = {}, options = {}) {
       const jwt = new SignJWT(claimsOf(claims))

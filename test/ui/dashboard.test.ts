@@ -11,11 +11,7 @@ import {
   type TestGateway,
   userMessage,
 } from '../support/gateway.js';
-import {
-  AUDIENCE,
-  type IdentityProvider,
-  startIdentityProvider,
-} from '../support/identity-provider.js';
+import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { browserSuiteTitle, chromiumPresent, isPng, launchChromium } from './browser.js';
 
@@ -232,9 +228,7 @@ describe.skipIf(!chromiumPresent)(
       idp = await startIdentityProvider();
       gateway = await startTestGateway({
         env: {
-          AUTH_ISSUERS: JSON.stringify([
-            { issuer: idp.issuer, audience: AUDIENCE, jwksUrl: idp.jwksUrl, algorithms: ['ES256'] },
-          ]),
+          AUTH_ISSUERS: idp.authIssuers,
           AUTH_API_KEYS: 'true',
         },
       });
