@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ChainVerification } from '../audit-chain/index.js';
+import { baseOf, request } from './remote.js';
 
 /** The chain in the configured database, for `audit verify` without `--url`. */
 export interface LocalAuditChain {
@@ -58,12 +59,9 @@ async function fetchVerification(
   url: string,
   tenant: string | undefined,
 ): Promise<ChainVerification> {
-  const target = new URL(`${url.replace(/\/+$/, '')}/admin/audit/verify`);
+  const target = new URL(`${baseOf(url)}/admin/audit/verify`);
   if (tenant !== undefined) target.searchParams.set('tenant', tenant);
-  const headers: Record<string, string> = {};
-  if (process.env.A2A_TOKEN) headers.authorization = `Bearer ${process.env.A2A_TOKEN}`;
-  if (process.env.A2A_API_KEY) headers['x-api-key'] = process.env.A2A_API_KEY;
-  const response = await fetch(target, { headers });
+  const response = await request(target.href);
   const body = (await response.json().catch(() => undefined)) as
     | (ChainVerification & { message?: string })
     | undefined;

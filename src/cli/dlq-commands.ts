@@ -5,6 +5,7 @@ import type {
   DeadLetterFilter,
   DeadLetterState,
 } from '../bus/index.js';
+import { baseOf, request } from './remote.js';
 
 export interface OperatorDeadLetters {
   deadLetters: DeadLetterAdmin;
@@ -158,11 +159,8 @@ function query(options: FilterOptions): string {
 }
 
 async function adminCall(url: string, method: string, path: string): Promise<unknown> {
-  const headers: Record<string, string> = {};
-  if (process.env.A2A_TOKEN) headers.authorization = `Bearer ${process.env.A2A_TOKEN}`;
-  if (process.env.A2A_API_KEY) headers['x-api-key'] = process.env.A2A_API_KEY;
-  const target = `${url.replace(/\/+$/, '')}${path}`;
-  const response = await fetch(target, { method, headers });
+  const target = `${baseOf(url)}${path}`;
+  const response = await request(target, { method });
   const body = (await response.json().catch(() => undefined)) as { message?: string } | undefined;
   if (response.status === 404 && method === 'GET' && !path.endsWith('dead-letters'))
     return undefined;

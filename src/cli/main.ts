@@ -24,6 +24,7 @@ import { registerKeyCommands } from './key-commands.js';
 import { registerMcpCommand } from './mcp-command.js';
 import { registerOAuthCommands } from './oauth-commands.js';
 import { registerPrivacyCommands } from './privacy-commands.js';
+import { baseOf, request } from './remote.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerRetentionCommands } from './retention-commands.js';
 import { registerSendCommand } from './send-command.js';
@@ -194,13 +195,9 @@ async function fetchTimeline(
   taskId: string,
   tenant: string | undefined,
 ): Promise<AuditEntry[] | undefined> {
-  const base = url.replace(/\/+$/, '');
+  const base = baseOf(url);
   const path = `${tenant ? `/${encodeURIComponent(tenant)}` : ''}/tasks/${encodeURIComponent(taskId)}/events`;
-  // A gateway with authentication on wants credentials: A2A_TOKEN (bearer) or A2A_API_KEY.
-  const headers: Record<string, string> = {};
-  if (process.env.A2A_TOKEN) headers.authorization = `Bearer ${process.env.A2A_TOKEN}`;
-  if (process.env.A2A_API_KEY) headers['x-api-key'] = process.env.A2A_API_KEY;
-  const response = await fetch(`${base}${path}`, { headers });
+  const response = await request(`${base}${path}`);
   if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`${base}${path} answered ${response.status}`);
   return ((await response.json()) as { events: AuditEntry[] }).events;

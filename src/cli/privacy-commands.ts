@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ShredResult } from '../privacy/index.js';
+import { baseOf, request } from './remote.js';
 
 /**
  * `privacy shred <tenant>`: crypto-shredding. The tenant's data keys are deleted, so its
@@ -37,13 +38,9 @@ export function registerPrivacyCommands(
 }
 
 async function shredThrough(url: string, tenant: string): Promise<ShredResult> {
-  const base = url.replace(/\/+$/, '');
+  const base = baseOf(url);
   const target = `${base}/admin/tenants/${encodeURIComponent(tenant)}/key`;
-  // A gateway with authentication on wants credentials: A2A_TOKEN (bearer) or A2A_API_KEY.
-  const headers: Record<string, string> = {};
-  if (process.env.A2A_TOKEN) headers.authorization = `Bearer ${process.env.A2A_TOKEN}`;
-  if (process.env.A2A_API_KEY) headers['x-api-key'] = process.env.A2A_API_KEY;
-  const response = await fetch(target, { method: 'DELETE', headers });
+  const response = await request(target, { method: 'DELETE' });
   const body = (await response.json().catch(() => ({}))) as { message?: string };
   if (!response.ok) throw new Error(`${target} answered ${response.status}: ${body.message ?? ''}`);
   return body as ShredResult;

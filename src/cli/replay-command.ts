@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { createParser } from 'eventsource-parser';
+import { baseOf, withUrl } from './remote.js';
+import { readSse } from './sse-client.js';
 
 interface Update {
   type: 'progress' | 'done' | 'error';
@@ -16,15 +17,19 @@ interface Update {
 
 /**
  * `replay [--url <gateway>]`: rebuilds the task view from the first event while the gateway
- * serves (`POST /admin/projections/task-view/rebuild`, admin scope; credentials from A2A_TOKEN
- * or A2A_API_KEY), with a progress bar and the rate. Ctrl-C drops the connection, which
+ * serves (`POST /admin/projections/task-view/rebuild`, admin scope; `--url` and credentials as
+ * every command that asks a running gateway: GATEWAY_URL, A2A_TOKEN or A2A_API_KEY), with a
+ * progress bar and the rate. Ctrl-C drops the connection, which
  * interrupts the rebuild: the live view keeps serving, the partial table is dropped.
  */
 export function registerReplayCommand(program: Command): void {
-  program
-    .command('replay')
-    .description('rebuild the task view from the first event while the gateway serves, then swap')
-    .option('--url <url>', 'the running gateway', process.env.A2A_URL ?? 'http://127.0.0.1:8080')
+  withUrl(
+    program
+      .command('replay')
+      .description(
+        'rebuild the task view from the first event while the gateway serves, then swap',
+      ),
+  )
     .option('--quiet', 'no progress bar, only the outcome')
     .action(async (options: { url: string; quiet?: boolean }) => {
       const abort = new AbortController();
@@ -48,15 +53,7 @@ export function registerReplayCommand(program: Command): void {
 }
 
 async function replay(url: string, signal: AbortSignal, showBar: boolean): Promise<Update> {
-  const target = `${url.replace(/\/+$/, '')}/admin/projections/task-view/rebuild`;
-  const headers: Record<string, string> = { accept: 'text/event-stream' };
-  if (process.env.A2A_TOKEN) headers.authorization = `Bearer ${process.env.A2A_TOKEN}`;
-  if (process.env.A2A_API_KEY) headers['x-api-key'] = process.env.A2A_API_KEY;
-  const response = await fetch(target, { method: 'POST', headers, signal });
-  if (!response.ok || !response.body) {
-    const body = (await response.json().catch(() => undefined)) as { message?: string } | undefined;
-    throw new Error(`POST ${target} answered ${response.status}: ${body?.message ?? ''}`);
-  }
+  const target = `${baseOf(url)}/admin/projections/task-view/rebuild`;
   // Positions are sparse (PostgreSQL's are transaction ids × 2^16): the bar runs over them,
   // the text counts events.
   const bar = showBar
@@ -68,22 +65,18 @@ async function replay(url: string, signal: AbortSignal, showBar: boolean): Promi
     : undefined;
   let last: Update | undefined;
   let started = false;
-  const parser = createParser({
-    onEvent: (event) => {
+  try {
+    for await (const event of readSse(target, { method: 'POST', signal })) {
       const update = JSON.parse(event.data) as Update;
       last = update;
-      if (update.type !== 'progress' || !bar) return;
+      if (update.type !== 'progress' || !bar) continue;
       const payload = { events: update.events, rate: update.rate, phase: update.phase };
       if (bar.getTotal() !== (update.head ?? 0) || !started) {
         bar.start(Math.max(1, update.head ?? 1), 0, payload);
         started = true;
       }
       bar.update(Math.min(update.position ?? 0, update.head ?? 0), payload);
-    },
-  });
-  try {
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body) parser.feed(decoder.decode(chunk, { stream: true }));
+    }
   } finally {
     if (started) {
       if (last?.type === 'done') bar?.update(bar.getTotal());
