@@ -22,7 +22,9 @@
  *   whose agent is the reference as an upstream A2A agent: proxied ÷ direct req/s and the
  *   latency the gateway adds (support/proxy.ts).
  *
- * Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_TARGETS (reference,pglite,postgres),
+ * Env: BENCH_SECONDS (10), BENCH_CONCURRENCY (16), BENCH_TARGETS
+ * (reference,pglite,postgres,floor-pglite,floor-postgres: the floors are the least any durable
+ * server does on each store, bench/reference/durable-floor-server.ts, in the same run),
  * BENCH_PHASES (throughput,delay,memory,history,auth,proxy), BENCH_DELAY_CONCURRENCY (256),
  * BENCH_IDLE_STREAMS (1000), BENCH_HISTORY_TASKS (100000), BENCH_HISTORY_REQUESTS (200: probes
  * of each kind), BENCH_CATCHUP_LIMIT (120: seconds the gateway gets to fold the seeded tasks
@@ -38,6 +40,7 @@ import {
   buildTargets,
   chooseTargets,
   type GatewayName,
+  isGateway,
   runLoad,
   type Session,
   startTarget,
@@ -59,7 +62,7 @@ const list = (name: string, fallback: string) =>
 const SETTINGS = {
   seconds: number('BENCH_SECONDS', 10),
   concurrency: number('BENCH_CONCURRENCY', 16),
-  targets: list('BENCH_TARGETS', 'reference,pglite,postgres'),
+  targets: list('BENCH_TARGETS', 'reference,pglite,postgres,floor-pglite,floor-postgres'),
   phases: list('BENCH_PHASES', 'throughput,delay,memory,history,auth,proxy'),
   delayConcurrency: number('BENCH_DELAY_CONCURRENCY', 256),
   idleStreams: number('BENCH_IDLE_STREAMS', 1_000),
@@ -98,9 +101,10 @@ async function session(target: Target): Promise<TargetResult> {
     });
     const steps: Step[] = [];
     // The reference's echo has no `/input` task to follow: idle streams are the gateway's.
-    if (has('memory') && target.name !== 'reference') steps.push('idle-streams');
+    if (has('memory') && isGateway(target.name)) steps.push('idle-streams');
     if (has('throughput')) steps.push('send', 'stream', 'get');
-    if (has('delay')) steps.push('delay');
+    // The floors answer the plain echo only: throughput is all they are for.
+    if (has('delay') && !target.name.startsWith('floor-')) steps.push('delay');
     progress(`${target.column}: load on core 1 against ${running.url}: ${steps.join(', ')}`);
     const load = await runLoad(running, {
       seconds: SETTINGS.seconds,
@@ -141,7 +145,7 @@ async function main(): Promise<void> {
     const sessions = ['throughput', 'delay', 'memory'].some(has);
     const reference = chosen.find((target) => target.name === 'reference');
     await buildTargets(
-      chosen.filter((target) => sessions || has('proxy') || target.name !== 'reference'),
+      chosen.filter((target) => sessions || has('proxy') || isGateway(target.name)),
     );
     const results: Partial<Record<TargetName, TargetResult>> = {};
     if (sessions) {
@@ -150,7 +154,7 @@ async function main(): Promise<void> {
     const bare = has('memory') ? await floors() : {};
     if (has('history')) {
       for (const target of chosen) {
-        if (target.name === 'reference') continue;
+        if (!isGateway(target.name)) continue;
         const history = await historyPhase(target as Target & { name: 'pglite' | 'postgres' }, {
           tasks: SETTINGS.historyTasks,
           requests: SETTINGS.historyRequests,
@@ -164,7 +168,7 @@ async function main(): Promise<void> {
       const issuer = await benchIssuer();
       try {
         for (const target of chosen) {
-          if (target.name === 'reference') continue;
+          if (!isGateway(target.name)) continue;
           const auth = await authCostPhase(target as Target & { name: GatewayName }, issuer, {
             seconds: SETTINGS.seconds,
             concurrency: SETTINGS.concurrency,
@@ -180,7 +184,7 @@ async function main(): Promise<void> {
     if (has('proxy') && !reference) skipped.push('proxy: skipped (BENCH_TARGETS has no reference)');
     if (has('proxy') && reference) {
       for (const target of chosen) {
-        if (target.name === 'reference') continue;
+        if (!isGateway(target.name)) continue;
         proxy[target.name] = await proxyPhase(reference, target as Target & { name: GatewayName }, {
           seconds: SETTINGS.seconds,
           concurrency: SETTINGS.concurrency,

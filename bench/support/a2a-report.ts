@@ -3,7 +3,7 @@
  * a "must reach" line per gateway, and, as the last line, one JSON object with every figure.
  */
 import { DELAY_MS, type Latency, type LoadResult, type Measure } from './a2a-load.js';
-import type { GatewayName, TargetName } from './a2a-targets.js';
+import { type GatewayName, isGateway, type TargetName } from './a2a-targets.js';
 import type { AuthCostFigures } from './auth-cost.js';
 import type { HistoryFigures } from './history.js';
 import type { MemoryFloors } from './memory-floors.js';
@@ -94,8 +94,9 @@ function failed(result: TargetResult): boolean {
   return measures.some((measure) => (measure?.errors ?? 0) > 0);
 }
 
-function ratio(results: Results, name: GatewayName) {
-  const [gateway, reference] = [results[name]?.load, results.reference?.load];
+/** `name`'s throughput over `base`'s, loop by loop; null where either did not run. */
+function ratio(results: Results, name: TargetName, base: TargetName = 'reference') {
+  const [gateway, reference] = [results[name]?.load, results[base]?.load];
   if (!gateway || !reference) return null;
   const of = (loop: Loop) => {
     const [g, r] = [gateway[loop]?.perSec, reference[loop]?.perSec];
@@ -266,7 +267,7 @@ export function report(
   proxy: Partial<Record<GatewayName, ProxyFigures>> = {},
 ): void {
   const names = Object.keys(results) as TargetName[];
-  const columns = names.map((name) => (name === 'reference' ? name : `gateway-${name}`));
+  const columns = names.map((name) => (isGateway(name) ? `gateway-${name}` : name));
   if (names.length > 0)
     console.log(table(['measure', ...columns], rows(results, names, settings.delayConcurrency)));
   const proxied = Object.entries(proxy) as [GatewayName, ProxyFigures][];
@@ -325,7 +326,22 @@ export function report(
   const ratios = {
     pgliteVsReference: ratio(results, 'pglite'),
     postgresVsReference: ratio(results, 'postgres'),
+    // The ceiling of any durable server on each store, and how much of it the gateway reaches.
+    floorPgliteVsReference: ratio(results, 'floor-pglite'),
+    floorPostgresVsReference: ratio(results, 'floor-postgres'),
+    pgliteVsFloor: ratio(results, 'pglite', 'floor-pglite'),
+    postgresVsFloor: ratio(results, 'postgres', 'floor-postgres'),
   };
+  for (const name of ['pglite', 'postgres'] as const) {
+    const floor = ratios[`floor${name === 'pglite' ? 'Pglite' : 'Postgres'}VsReference`];
+    const share = ratios[`${name}VsFloor`];
+    if (!floor || !share) continue;
+    const each = (r: NonNullable<typeof floor>) =>
+      `SendMessage ${r.sendMessage ?? '-'}×, streams ${r.streams ?? '-'}×, GetTask ${r.getTask ?? '-'}×`;
+    lines.push(
+      `durable floor on ${name} (bench/reference/durable-floor-server.ts) vs the reference: ${each(floor)}; gateway-${name} vs that floor: ${each(share)}`,
+    );
+  }
   const mustReach: Record<string, unknown> = {};
   for (const name of ['pglite', 'postgres'] as const) {
     const r = ratios[`${name}VsReference`];

@@ -27,11 +27,19 @@ import { progress } from './report.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // The load and seed processes are the driver script again, with `--load` or `--seed`.
 const SCRIPT = fileURLToPath(new URL('../a2a.ts', import.meta.url));
-const REFERENCE_SOURCE = 'bench/reference/sdk-echo-server.ts';
+const REFERENCE_SOURCES = [
+  'bench/reference/sdk-echo-server.ts',
+  'bench/reference/durable-floor-server.ts',
+];
 const REFERENCE_BUILD = '.tmp/bench-reference';
 
-export type TargetName = 'reference' | 'pglite' | 'postgres';
-export type GatewayName = Exclude<TargetName, 'reference'>;
+export type GatewayName = 'pglite' | 'postgres';
+/** The least any durable server does on that store (bench/reference/durable-floor-server.ts). */
+export type FloorName = 'floor-pglite' | 'floor-postgres';
+export type TargetName = 'reference' | GatewayName | FloorName;
+
+export const isGateway = (name: TargetName): name is GatewayName =>
+  name === 'pglite' || name === 'postgres';
 
 /** An empty store for one session: the server's env, and where a seeder writes (gateways). */
 export interface FreshStore {
@@ -63,15 +71,17 @@ const run = promisify(execFile);
  */
 export async function buildTargets(targets: readonly Target[]): Promise<void> {
   const builds: Promise<unknown>[] = [];
-  if (targets.some((target) => target.name !== 'reference')) {
+  if (targets.some((target) => isGateway(target.name))) {
     progress('building the gateway: npm run build (tsc → dist/); the gateway runs dist/main.js');
     builds.push(run('npm', ['run', 'build'], { cwd: ROOT }));
   }
-  if (targets.some((target) => target.name === 'reference')) {
-    progress(`compiling the reference: tsc ${REFERENCE_SOURCE} → ${REFERENCE_BUILD}/`);
+  if (targets.some((target) => !isGateway(target.name))) {
+    progress(
+      `compiling the reference and floor: tsc ${REFERENCE_SOURCES.join(' ')} → ${REFERENCE_BUILD}/`,
+    );
     const flags = ['--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'];
     const more = ['--strict', '--skipLibCheck', '--types', 'node', '--rootDir', 'bench/reference'];
-    const args = [...flags, ...more, '--outDir', REFERENCE_BUILD, REFERENCE_SOURCE];
+    const args = [...flags, ...more, '--outDir', REFERENCE_BUILD, ...REFERENCE_SOURCES];
     builds.push(run(join(ROOT, 'node_modules/.bin/tsc'), args, { cwd: ROOT }));
   }
   await Promise.all(builds).catch((error: Error & { stdout?: string }) => {
@@ -127,6 +137,35 @@ export function chooseTargets(wanted: readonly string[]): {
           env: { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema },
           seed: { kind: 'postgres', databaseUrl, schema },
         };
+      },
+    });
+  }
+  // The floors: the same stores, the least a durable server can do on them.
+  const floor = { entry: `${REFERENCE_BUILD}/durable-floor-server.js`, fallbackPath: '/' };
+  if (wanted.includes('floor-pglite')) {
+    chosen.push({
+      ...floor,
+      name: 'floor-pglite',
+      column: 'floor-pglite',
+      async freshStore() {
+        const dataDir = await mkdtemp(join(tmpdir(), 'bench-floor-'));
+        cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+        return { env: { DATA_DIR: dataDir } };
+      },
+    });
+  }
+  if (wanted.includes('floor-postgres') && !databaseUrl) {
+    skipped.push('floor-postgres: skipped (DATABASE_URL is not set)');
+  } else if (wanted.includes('floor-postgres') && databaseUrl) {
+    let made = 0;
+    chosen.push({
+      ...floor,
+      name: 'floor-postgres',
+      column: 'floor-postgres',
+      async freshStore() {
+        const schema = `bench_floor_${process.pid}_${++made}`;
+        cleanups.push(() => dropSchema(databaseUrl, schema));
+        return { env: { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema } };
       },
     });
   }

@@ -152,7 +152,10 @@ function ratioSection(run: SuiteRun): string[] {
       ]);
     }
   }
-  return [table(['gateway ÷ reference (in-memory SDK server)', 'ratio', 'must reach'], rows)];
+  // `floor…`: the durable floor ÷ the reference; `…VsFloor`: the gateway ÷ that floor.
+  const header =
+    'gateway (or floor) ÷ reference (in-memory SDK server); VsFloor: ÷ the durable floor';
+  return [table([header, 'ratio', 'must reach'], rows)];
 }
 
 function memorySection(figures: Figures): string[] {
