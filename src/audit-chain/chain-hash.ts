@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
 import type { StoredEvent } from '../events/index.js';
+import { canonicalJson } from './canonical-json.js';
 
 /** The link before a tenant's first event: 32 zero bytes. */
 export const GENESIS = '0'.repeat(64);
@@ -12,8 +12,8 @@ export const GENESIS = '0'.repeat(64);
  */
 export function chainHash(previous: string, event: StoredEvent): string {
   return createHash('sha256')
-    .update(Buffer.from(previous, 'hex'))
-    .update(canonicalize(event) ?? '', 'utf8')
+    .update(previous, 'hex')
+    .update(canonicalJson(event), 'utf8')
     .digest('hex');
 }
 
