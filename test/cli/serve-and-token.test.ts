@@ -24,6 +24,9 @@ describe('gateway serve', () => {
           HOST: '127.0.0.1',
           PORT: String(port),
           DATA_DIR: folder,
+          // The embedded store, even where the suite has a PostgreSQL: runProcess adds the
+          // suite's own environment back, and DATABASE_URL would win over DATA_DIR.
+          DATABASE_URL: '',
           AGENT_CARDS_DIR: FIXTURE_AGENTS,
           LOG_LEVEL: 'info',
         }),
