@@ -45,11 +45,22 @@ export async function startTestGateway(
     ...(options.database === 'postgres' ? { DATABASE_URL: DATABASE_URL! } : {}),
     ...options.env,
   };
-  const gateway = await startGateway(
-    loadConfig(env),
-    options.logger ?? createLogger({ level: 'silent' }),
-    options.gateway,
-  );
+  const removeWhatWasMade = async () => {
+    await rm(folder, { recursive: true, force: true });
+    if (env.DATABASE_URL) await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA!);
+  };
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(
+      loadConfig(env),
+      options.logger ?? createLogger({ level: 'silent' }),
+      options.gateway,
+    );
+  } catch (error) {
+    // A start a test expects to fail (bad settings, a locked folder) leaves nothing behind.
+    await removeWhatWasMade();
+    throw error;
+  }
   return {
     url: gateway.url,
     gateway,
@@ -59,8 +70,7 @@ export async function startTestGateway(
       try {
         await gateway.stop();
       } finally {
-        await rm(folder, { recursive: true, force: true });
-        if (env.DATABASE_URL) await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA!);
+        await removeWhatWasMade();
       }
     },
   };
