@@ -49,18 +49,15 @@ export async function startTestGateway(
     await rm(folder, { recursive: true, force: true });
     if (env.DATABASE_URL) await dropSchema(env.DATABASE_URL, env.DATABASE_SCHEMA!);
   };
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
-  try {
-    gateway = await startGateway(
-      loadConfig(env),
-      options.logger ?? createLogger({ level: 'silent' }),
-      options.gateway,
-    );
-  } catch (error) {
+  const gateway = await startGateway(
+    loadConfig(env),
+    options.logger ?? createLogger({ level: 'silent' }),
+    options.gateway,
+  ).catch(async (error: unknown) => {
     // A start a test expects to fail (bad settings, a locked folder) leaves nothing behind.
     await removeWhatWasMade();
     throw error;
-  }
+  });
   return {
     url: gateway.url,
     gateway,
