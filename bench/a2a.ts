@@ -40,6 +40,7 @@ import {
   buildTargets,
   chooseTargets,
   type GatewayName,
+  isFloor,
   isGateway,
   runLoad,
   type Session,
@@ -104,7 +105,7 @@ async function session(target: Target): Promise<TargetResult> {
     if (has('memory') && isGateway(target.name)) steps.push('idle-streams');
     if (has('throughput')) steps.push('send', 'stream', 'get');
     // The floors answer the plain echo only: throughput is all they are for.
-    if (has('delay') && !target.name.startsWith('floor-')) steps.push('delay');
+    if (has('delay') && !isFloor(target.name)) steps.push('delay');
     progress(`${target.column}: load on core 1 against ${running.url}: ${steps.join(', ')}`);
     const load = await runLoad(running, {
       seconds: SETTINGS.seconds,

@@ -332,9 +332,11 @@ export function report(
     pgliteVsFloor: ratio(results, 'pglite', 'floor-pglite'),
     postgresVsFloor: ratio(results, 'postgres', 'floor-postgres'),
   };
-  for (const name of ['pglite', 'postgres'] as const) {
-    const floor = ratios[`floor${name === 'pglite' ? 'Pglite' : 'Postgres'}VsReference`];
-    const share = ratios[`${name}VsFloor`];
+  const durableFloors = [
+    ['pglite', ratios.floorPgliteVsReference, ratios.pgliteVsFloor],
+    ['postgres', ratios.floorPostgresVsReference, ratios.postgresVsFloor],
+  ] as const;
+  for (const [name, floor, share] of durableFloors) {
     if (!floor || !share) continue;
     const each = (r: NonNullable<typeof floor>) =>
       `SendMessage ${r.sendMessage ?? '-'}×, streams ${r.streams ?? '-'}×, GetTask ${r.getTask ?? '-'}×`;

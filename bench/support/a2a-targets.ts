@@ -40,6 +40,7 @@ export type TargetName = 'reference' | GatewayName | FloorName;
 
 export const isGateway = (name: TargetName): name is GatewayName =>
   name === 'pglite' || name === 'postgres';
+export const isFloor = (name: TargetName): name is FloorName => name.startsWith('floor-');
 
 /** An empty store for one session: the server's env, and where a seeder writes (gateways). */
 export interface FreshStore {
